@@ -1,0 +1,273 @@
+/**
+ * The Backend contract and the behaviour every connector shares:
+ * - a supervisor: connect, and on failure or loss retry with capped, jittered
+ *   exponential backoff; requests fail fast with BACKEND_UNAVAILABLE meanwhile;
+ * - the MCP initialize handshake (the proxy is the client, with no client
+ *   capabilities: server→client requests are answered locally);
+ * - id minting ("~r" + counter, so many client sessions share one backend
+ *   session safely) and progress-token remapping.
+ * Connectors (stdio.ts, http.ts) only move bytes. test/contract/ runs one suite
+ * against both.
+ */
+import { RelayError, BackendRpcError } from '../errors.js';
+import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../util/jsonrpc.js';
+import { errorText, resultText } from '../util/jsonrpc.js';
+import { DEFAULTS } from '../config/defaults.js';
+import type { Logger } from '../util/log.js';
+
+export type BackendState = 'idle' | 'starting' | 'ready' | 'down' | 'closed';
+
+export interface InitializeInfo {
+  protocolVersion: string;
+  capabilities: Record<string, unknown>;
+  serverInfo: { name: string; version: string; [k: string]: unknown };
+  instructions?: string;
+}
+
+/** Filled by the connector so the front end can cancel a request in flight. */
+export interface CancelTicket {
+  cancel?: (reason: string) => void;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+  ticket?: CancelTicket;
+  /** Receives notifications/progress params (token already restored by the caller). */
+  onProgress?: (params: Record<string, unknown>) => void;
+}
+
+/** A backend's JSON-RPC response, raw, with the id mcp-relay gave it (JSON text). */
+export interface Reply {
+  raw: string;
+  idText: string;
+}
+
+export interface BackendHooks {
+  onState?: (backend: Backend, state: BackendState) => void;
+  onReady?: (backend: Backend) => void;
+  /** Unsolicited notifications: list_changed, resources/updated, message. */
+  onNotification?: (backend: Backend, msg: JsonRpcNotification) => void;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly transport: 'stdio' | 'http';
+  readonly state: BackendState;
+  readonly info: InitializeInfo | undefined;
+  readonly lastError: string | undefined;
+  readonly connects: number;
+  readonly requests: number;
+  readonly failures: number;
+  /** Per-request deadline ([backends.timeout] seconds, or the default). */
+  readonly timeoutMs: number;
+  /** Starts supervision; resolves after the first connection attempt (success or not). */
+  start(): Promise<void>;
+  request(method: string, params: Record<string, unknown> | undefined, opts: RequestOptions): Promise<Reply>;
+  notify(method: string, params?: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+export interface BackendOptions {
+  name: string;
+  clientName: string;
+  clientVersion: string;
+  maxMessageBytes: number;
+  timeoutMs: number;
+  log: Logger;
+  hooks?: BackendHooks;
+  /** Supervision off: one connection attempt, no restarts (mirror workers use their own policy). */
+  restart?: boolean;
+}
+
+export const BACKEND_PROTOCOL_VERSIONS = new Set(['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']);
+const OFFERED_VERSION = '2025-11-25';
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+
+export abstract class BaseBackend implements Backend {
+  abstract readonly transport: 'stdio' | 'http';
+  readonly name: string;
+  state: BackendState = 'idle';
+  info: InitializeInfo | undefined;
+  lastError: string | undefined;
+  connects = 0;
+  requests = 0;
+  failures = 0;
+  readonly timeoutMs: number;
+  protected readonly opts: BackendOptions;
+  protected readonly log: Logger;
+  #seq = 0;
+  #progress = new Map<string, (params: Record<string, unknown>) => void>();
+  #attempt = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: BackendOptions) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.timeoutMs = opts.timeoutMs;
+    this.log = opts.log.child({ backend: opts.name });
+  }
+
+  /** Opens the transport and runs the handshake; throws on failure. */
+  protected abstract connect(): Promise<void>;
+  /** Tears the transport down (no restart). */
+  protected abstract disconnect(): Promise<void>;
+  /** Sends one request whose id is already minted; resolves with the raw response. */
+  protected abstract send(idText: string, text: string, opts: RequestOptions): Promise<Reply>;
+  /** Sends a notification or a response to the backend. */
+  protected abstract post(text: string): void;
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    await this.#connectOnce();
+  }
+
+  async close(): Promise<void> {
+    this.#setState('closed');
+    clearTimeout(this.#retryTimer);
+    await this.disconnect();
+  }
+
+  request(method: string, params: Record<string, unknown> | undefined, opts: RequestOptions): Promise<Reply> {
+    if (this.state !== 'ready') return Promise.reject(this.unavailable());
+    this.requests++;
+    const idText = this.mintId();
+    let sendParams = params;
+    let token: string | undefined;
+    if (opts.onProgress && params) {
+      token = `~p${this.#seq++}`;
+      this.#progress.set(token, opts.onProgress);
+      sendParams = { ...params, _meta: { ...(params._meta as Record<string, unknown>), progressToken: token } };
+    }
+    const text = `{"jsonrpc":"2.0","id":${idText},"method":${JSON.stringify(method)}${sendParams === undefined ? '' : `,"params":${JSON.stringify(sendParams)}`}}`;
+    const p = this.send(idText, text, opts);
+    if (token === undefined) return p;
+    const t = token;
+    return p.finally(() => this.#progress.delete(t));
+  }
+
+  notify(method: string, params?: Record<string, unknown>): void {
+    if (this.state !== 'ready') return;
+    this.post(params === undefined ? `{"jsonrpc":"2.0","method":"${method}"}` : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`);
+  }
+
+  protected mintId(): string {
+    return `"~r${(this.#seq++).toString(36)}"`;
+  }
+
+  protected unavailable(): RelayError {
+    const why = this.lastError ? `: ${this.lastError}` : '';
+    return new RelayError('BACKEND_UNAVAILABLE', `Backend "${this.name}" is ${this.state === 'starting' ? 'starting' : 'unavailable'}${why}`, { backend: this.name, state: this.state });
+  }
+
+  /** MCP handshake; called by connectors once bytes can flow. */
+  protected async handshake(): Promise<void> {
+    const params = {
+      protocolVersion: OFFERED_VERSION,
+      capabilities: {},
+      clientInfo: { name: this.opts.clientName, version: this.opts.clientVersion },
+    };
+    const idText = this.mintId();
+    const reply = await this.send(idText, `{"jsonrpc":"2.0","id":${idText},"method":"initialize","params":${JSON.stringify(params)}}`, { timeoutMs: HANDSHAKE_TIMEOUT_MS });
+    const result = parseResult(reply) as Partial<InitializeInfo>;
+    if (typeof result.protocolVersion !== 'string' || !BACKEND_PROTOCOL_VERSIONS.has(result.protocolVersion)) {
+      throw new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered initialize with unsupported protocol version ${String(result.protocolVersion)}`);
+    }
+    this.info = {
+      protocolVersion: result.protocolVersion,
+      capabilities: (result.capabilities ?? {}) as Record<string, unknown>,
+      serverInfo: (result.serverInfo ?? { name: this.name, version: '' }) as InitializeInfo['serverInfo'],
+      ...(typeof result.instructions === 'string' ? { instructions: result.instructions } : {}),
+    };
+    this.post('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+  }
+
+  /** Routes a message the backend sent that is not the awaited response. */
+  protected handleIncoming(msg: JsonRpcMessage): void {
+    if ('method' in msg) {
+      if ('id' in msg && msg.id !== undefined) {
+        this.#answerServerRequest(msg as JsonRpcRequest);
+        return;
+      }
+      const params = msg.params;
+      if (msg.method === 'notifications/progress' && params) {
+        const handler = this.#progress.get(String(params.progressToken));
+        if (handler) handler(params);
+        return;
+      }
+      this.opts.hooks?.onNotification?.(this, msg);
+      return;
+    }
+    this.log.debug({ id: (msg as JsonRpcResponse).id }, 'response for an unknown request id ignored');
+  }
+
+  /**
+   * Backends share one session, so the proxy declares no client capabilities
+   * and answers server→client requests itself: ping → {}, roots/list → no roots,
+   * anything else → method not found.
+   */
+  #answerServerRequest(req: JsonRpcRequest): void {
+    const id = JSON.stringify(req.id);
+    if (req.method === 'ping') this.post(resultText(id, {}));
+    else if (req.method === 'roots/list') this.post(resultText(id, { roots: [] }));
+    else this.post(errorText(id, { code: -32601, message: `mcp-relay shares this backend session between clients and does not relay ${req.method}` }));
+  }
+
+  /** Connectors call this when the transport dies; schedules a reconnect. */
+  protected connectionLost(reason: string): void {
+    if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    this.lastError = reason;
+    this.#setState('down');
+    if (wasReady) this.log.warn({ reason }, 'backend connection lost');
+    this.#scheduleRetry();
+  }
+
+  async #connectOnce(): Promise<void> {
+    this.#setState('starting');
+    try {
+      await this.connect();
+      if (this.state !== 'starting') return; // closed (or lost) while connecting
+      this.#attempt = 0;
+      this.connects++;
+      this.lastError = undefined;
+      this.#setState('ready');
+      this.log.info({ protocolVersion: this.info?.protocolVersion, server: this.info?.serverInfo.name }, 'backend ready');
+      this.opts.hooks?.onReady?.(this);
+    } catch (err) {
+      if (this.state === 'closed') return;
+      this.failures++;
+      this.lastError = (err as Error).message;
+      this.log.warn({ err: this.lastError, attempt: this.#attempt + 1 }, 'backend failed to start');
+      this.#setState('down');
+      await this.disconnect().catch(() => undefined);
+      this.#scheduleRetry();
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.state === 'closed' || this.opts.restart === false || this.#retryTimer) return;
+    const base = Math.min(DEFAULTS.restartBackoffMaxMs, DEFAULTS.restartBackoffMinMs * 2 ** this.#attempt++);
+    const delay = Math.round(base / 2 + Math.random() * (base / 2));
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#connectOnce();
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  #setState(state: BackendState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.opts.hooks?.onState?.(this, state);
+  }
+}
+
+/** Parses a reply's result, or throws the backend's JSON-RPC error unchanged. */
+export function parseResult(reply: Reply): Record<string, unknown> {
+  const msg = JSON.parse(reply.raw) as JsonRpcResponse;
+  if (msg.error) throw new BackendRpcError(msg.error);
+  if (typeof msg.result !== 'object' || msg.result === null) {
+    throw new RelayError('BACKEND_PROTOCOL', 'Backend response has no result object');
+  }
+  return msg.result as Record<string, unknown>;
+}

@@ -1,0 +1,289 @@
+/**
+ * The catalog: every primary backend's tools, prompts, resources and templates,
+ * fetched in full (walking the backend's pagination) when the backend connects
+ * and again when it sends list_changed. From it the catalog precomputes, once
+ * per change:
+ * - route maps (exposed name → backend + backend-local name), so routing a call
+ *   is one Map lookup with aliases already applied;
+ * - the client-facing list pages, already serialised. Page boundaries are the
+ *   backends' own page boundaries (a backend that does not paginate adds to the
+ *   current page), so clients see one page when no backend paginates. Cursors
+ *   encode (backend, page index): opaque to clients, stable across other
+ *   backends' changes, refused with -32602 when stale.
+ */
+import { RelayError } from '../errors.js';
+import type { Backend } from '../backends/backend.js';
+import { parseResult } from '../backends/backend.js';
+import type { Logger } from '../util/log.js';
+import { aliasTable, join, split, unalias, type AliasTable } from './namespace.js';
+import { encodeCursor, decodeCursor } from './cursor.js';
+
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+export const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+const METHOD: Record<ListKind, string> = {
+  tools: 'tools/list',
+  prompts: 'prompts/list',
+  resources: 'resources/list',
+  resourceTemplates: 'resources/templates/list',
+};
+const CAPABILITY: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resources' };
+const MAX_PAGES = 1_000;
+const LIST_TIMEOUT_MS = 30_000;
+
+type Item = Record<string, unknown>;
+
+/** Where a call goes. Stages may attach precomputed data (e.g. mirror targets). */
+export interface Route {
+  readonly backend: Backend;
+  readonly exposed: string;
+  readonly local: string;
+  /** Tools: annotations.readOnlyHint === true. Prompts and resources are reads. */
+  readonly readOnly: boolean;
+  /** Precomputed by the mirror stage when the route is built; null when not mirrored. */
+  mirrors: unknown;
+}
+
+export interface PrimaryBackend {
+  backend: Backend;
+  aliases: readonly { from: string; to: string }[];
+}
+
+interface Segment {
+  backend: string;
+  page: number;
+  items: Item[];
+  more: boolean;
+}
+
+interface Aggregate {
+  pages: string[];
+  byCursor: Map<string, number>;
+  signature: string;
+}
+
+export interface CatalogHooks {
+  /** Called when a kind's aggregate changed after the first build. */
+  onListChanged?: (kind: ListKind) => void;
+  /** Lets stages precompute per-route data (mirror targets). */
+  decorateRoute?: (route: Route, kind: 'tool' | 'prompt') => void;
+}
+
+export class Catalog {
+  readonly tools = new Map<string, Route>();
+  readonly prompts = new Map<string, Route>();
+  readonly #sep: string;
+  readonly #primaries: PrimaryBackend[];
+  readonly #aliases = new Map<string, AliasTable>();
+  readonly #byName = new Map<string, Backend>();
+  readonly #lists = new Map<string, Record<ListKind, Item[][]>>();
+  readonly #agg = new Map<ListKind, Aggregate>();
+  readonly #hooks: CatalogHooks;
+  readonly #log: Logger;
+  readonly #warned = new Set<string>();
+  readonly #refreshing = new Map<string, Promise<void>>();
+
+  constructor(primaries: PrimaryBackend[], sep: string, log: Logger, hooks: CatalogHooks = {}) {
+    this.#primaries = primaries;
+    this.#sep = sep;
+    this.#log = log;
+    this.#hooks = hooks;
+    for (const p of primaries) {
+      this.#aliases.set(p.backend.name, aliasTable(p.aliases));
+      this.#byName.set(p.backend.name, p.backend);
+    }
+    for (const kind of LIST_KINDS) this.#rebuild(kind, true);
+  }
+
+  get separator(): string {
+    return this.#sep;
+  }
+
+  backend(name: string): Backend | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** Re-fetches every list of one backend (single flight per backend). */
+  refresh(backend: Backend, kinds: readonly ListKind[] = LIST_KINDS): Promise<void> {
+    const running = this.#refreshing.get(backend.name);
+    if (running) return running.then(() => this.refresh(backend, kinds));
+    const p = this.#fetch(backend, kinds).finally(() => this.#refreshing.delete(backend.name));
+    this.#refreshing.set(backend.name, p);
+    return p;
+  }
+
+  /** Serialised result for a list request: `{"tools":[…],"nextCursor":"…"}`. */
+  page(kind: ListKind, cursor: unknown): string {
+    const agg = this.#agg.get(kind)!;
+    if (cursor === undefined || cursor === null) return agg.pages[0]!;
+    const idx = typeof cursor === 'string' ? agg.byCursor.get(cursor) : undefined;
+    if (idx === undefined) throw new RelayError('INVALID_CURSOR', `Invalid cursor for ${METHOD[kind]}: it was not issued by this proxy or the list changed since`);
+    return agg.pages[idx]!;
+  }
+
+  /** Routes a resource URI (`<backend><sep><uri>`); aliased originals are hidden. */
+  resolveResource(uri: string): { backend: Backend; local: string } | undefined {
+    const parts = split(uri, this.#sep);
+    if (!parts) return undefined;
+    const backend = this.#byName.get(parts.backend);
+    const table = this.#aliases.get(parts.backend);
+    if (!backend || !table) return undefined;
+    const local = unalias(table, parts.rest);
+    return local === undefined ? undefined : { backend, local };
+  }
+
+  /** Maps a backend-local resource URI to the client-facing one. */
+  exposeUri(backend: string, uri: string): string {
+    return join(backend, this.#sep, this.#aliases.get(backend)?.forward.get(uri) ?? uri);
+  }
+
+  /** Union of the capabilities of the primary backends that have connected. */
+  capabilities(): Record<string, unknown> {
+    const caps: Record<string, unknown> = {};
+    let subscribe = false;
+    for (const { backend } of this.#primaries) {
+      const c = backend.info?.capabilities;
+      if (!c) continue;
+      if (c.tools) caps.tools = { listChanged: true };
+      if (c.prompts) caps.prompts = { listChanged: true };
+      if (c.resources) {
+        subscribe ||= Boolean((c.resources as Record<string, unknown>).subscribe);
+        caps.resources = { listChanged: true, subscribe };
+      }
+      if (c.completions) caps.completions = {};
+      if (c.logging) caps.logging = {};
+    }
+    return caps;
+  }
+
+  instructions(configured: string | undefined): string | undefined {
+    if (configured !== undefined) return configured;
+    const parts = this.#primaries
+      .filter((p) => p.backend.info?.instructions)
+      .map((p) => `[${p.backend.name}] ${p.backend.info!.instructions!}`);
+    const head = `mcp-relay aggregating ${this.#primaries.length} backend(s): ${this.#primaries.map((p) => p.backend.name).join(', ')}. Names are <backend>${this.#sep}<name>.`;
+    return [head, ...parts].join('\n\n');
+  }
+
+  counts(backend: string): Record<ListKind, number> {
+    const lists = this.#lists.get(backend);
+    const n = (k: ListKind): number => (lists ? lists[k].reduce((a, p) => a + p.length, 0) : 0);
+    return { tools: n('tools'), prompts: n('prompts'), resources: n('resources'), resourceTemplates: n('resourceTemplates') };
+  }
+
+  async #fetch(backend: Backend, kinds: readonly ListKind[]): Promise<void> {
+    const caps = backend.info?.capabilities ?? {};
+    const lists = this.#lists.get(backend.name) ?? { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+    const fetched = await Promise.all(
+      kinds.map(async (kind) => {
+        if (!caps[CAPABILITY[kind]]) return [kind, [] as Item[][]] as const;
+        try {
+          return [kind, await this.#fetchAll(backend, kind)] as const;
+        } catch (err) {
+          this.#log.warn({ backend: backend.name, method: METHOD[kind], err: (err as Error).message }, 'listing failed; keeping the previous list');
+          return [kind, lists[kind]] as const;
+        }
+      }),
+    );
+    for (const [kind, pages] of fetched) lists[kind] = pages;
+    this.#lists.set(backend.name, lists);
+    for (const kind of kinds) this.#rebuild(kind, false);
+  }
+
+  async #fetchAll(backend: Backend, kind: ListKind): Promise<Item[][]> {
+    const pages: Item[][] = [];
+    let cursor: string | undefined;
+    do {
+      const reply = await backend.request(METHOD[kind], cursor === undefined ? {} : { cursor }, { timeoutMs: LIST_TIMEOUT_MS });
+      const result = parseResult(reply);
+      const items = result[kind];
+      pages.push(Array.isArray(items) ? (items as Item[]) : []);
+      cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
+    } while (cursor !== undefined && pages.length < MAX_PAGES);
+    return pages;
+  }
+
+  #rebuild(kind: ListKind, initial: boolean): void {
+    const segments: Segment[] = [];
+    const routes = kind === 'tools' ? new Map<string, Route>() : kind === 'prompts' ? new Map<string, Route>() : undefined;
+    for (const { backend } of this.#primaries) {
+      const pages = this.#lists.get(backend.name)?.[kind] ?? [];
+      pages.forEach((items, i) => {
+        const exposed = this.#expose(backend, kind, items, routes);
+        segments.push({ backend: backend.name, page: i, items: exposed, more: i < pages.length - 1 });
+      });
+    }
+    const agg = paginate(kind, segments);
+    const prev = this.#agg.get(kind);
+    this.#agg.set(kind, agg);
+    if (routes) {
+      const target = kind === 'tools' ? this.tools : this.prompts;
+      target.clear();
+      for (const [k, v] of routes) target.set(k, v);
+    }
+    if (!initial && prev && prev.signature !== agg.signature) this.#hooks.onListChanged?.(kind);
+  }
+
+  #expose(backend: Backend, kind: ListKind, items: Item[], routes: Map<string, Route> | undefined): Item[] {
+    const sep = this.#sep;
+    const table = this.#aliases.get(backend.name)!;
+    const out: Item[] = [];
+    for (const item of items) {
+      if (kind === 'resourceTemplates') {
+        out.push({ ...item, uriTemplate: join(backend.name, sep, String(item.uriTemplate)), name: join(backend.name, sep, String(item.name)) });
+        continue;
+      }
+      const key = kind === 'resources' ? String(item.uri) : String(item.name);
+      const aliased = table.forward.get(key);
+      if (aliased === undefined && table.reverse.has(key)) {
+        this.#warnOnce(`${backend.name}:${kind}:${key}`, { backend: backend.name, name: key }, `${kind} "${key}" is hidden: an alias exposes another item under this name`);
+        continue;
+      }
+      const exposedLocal = aliased ?? key;
+      if (kind === 'resources') {
+        out.push({ ...item, uri: join(backend.name, sep, exposedLocal), name: join(backend.name, sep, String(item.name)) });
+        continue;
+      }
+      const exposed = join(backend.name, sep, exposedLocal);
+      if (exposed.length > 128) this.#warnOnce(`len:${exposed}`, { name: exposed }, 'exposed name is longer than the 128 characters MCP recommends');
+      out.push({ ...item, name: exposed });
+      if (routes) {
+        const annotations = item.annotations as Record<string, unknown> | undefined;
+        const route: Route = { backend, exposed, local: key, readOnly: kind !== 'tools' || annotations?.readOnlyHint === true, mirrors: null };
+        this.#hooks.decorateRoute?.(route, kind === 'tools' ? 'tool' : 'prompt');
+        routes.set(exposed, route);
+      }
+    }
+    return out;
+  }
+
+  #warnOnce(key: string, obj: Record<string, unknown>, msg: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#log.warn(obj, msg);
+  }
+}
+
+/** Groups backend pages into client pages and serialises them. */
+function paginate(kind: ListKind, segments: Segment[]): Aggregate {
+  const groups: Segment[][] = [[]];
+  for (const seg of segments) {
+    groups[groups.length - 1]!.push(seg);
+    if (seg.more) groups.push([]);
+  }
+  if (groups.length > 1 && groups[groups.length - 1]!.length === 0) groups.pop();
+  const byCursor = new Map<string, number>();
+  const cursors = groups.map((g, i) => {
+    if (i === 0 || !g[0]) return undefined;
+    const c = encodeCursor(g[0].backend, g[0].page);
+    byCursor.set(c, i);
+    return c;
+  });
+  const pages = groups.map((g, i) => {
+    const items = g.flatMap((s) => s.items);
+    const next = cursors[i + 1];
+    return JSON.stringify(next === undefined ? { [kind]: items } : { [kind]: items, nextCursor: next });
+  });
+  return { pages, byCursor, signature: pages.join('\n') };
+}
+
+export { decodeCursor };

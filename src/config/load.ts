@@ -1,0 +1,150 @@
+/**
+ * Config loading: TOML text → ${VAR} interpolation → "not implemented yet" check
+ * → strict schema → cross-field validation. The only module that knows TOML.
+ * Every error names the file and the key.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type RelayConfig } from './schema.js';
+import { validateConfig } from './validate.js';
+
+/**
+ * Keys of the Rust mcp-proxy format that mcp-relay does not implement yet.
+ * They are errors, never silently ignored: a config that relies on them would
+ * otherwise run without the protection it asks for.
+ */
+const NOT_YET: Record<string, readonly string[]> = {
+  '': ['auth', 'performance', 'cache', 'composite_tools'],
+  proxy: ['hot_reload', 'import_backends', 'tool_discovery', 'tool_exposure', 'rate_limit'],
+  security: ['max_argument_size'],
+  observability: ['audit', 'metrics', 'tracing', 'access_log'],
+  backends: [
+    'forward_auth', 'expose_tools', 'hide_tools', 'expose_resources', 'hide_resources', 'expose_prompts',
+    'hide_prompts', 'hide_destructive', 'read_only_only', 'failover_for', 'priority', 'canary_of', 'weight',
+    'circuit_breaker', 'rate_limit', 'concurrency', 'retry', 'hedging', 'outlier_detection', 'cache',
+    'default_args', 'inject_args', 'param_overrides',
+  ],
+};
+
+export interface LoadOptions {
+  /** Environment for ${VAR} interpolation (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfigFile(file: string, opts: LoadOptions = {}): RelayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read config file: ${(err as Error).message}`);
+  }
+  return parseConfig(text, file, opts);
+}
+
+export function parseConfig(text: string, file: string, opts: LoadOptions = {}): RelayConfig {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (err) {
+    const where = err instanceof TomlError ? ` (line ${err.line}, column ${err.column})` : '';
+    throw new ConfigError(`${file}: invalid TOML${where}: ${firstLine((err as Error).message)}`);
+  }
+  rejectNotYetImplemented(raw, file);
+  const interpolated = interpolate(raw, opts.env ?? process.env, file, '');
+  const parsed = configSchema.safeParse(interpolated);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, file, interpolated));
+  validateConfig(parsed.data, file);
+  return parsed.data;
+}
+
+function rejectNotYetImplemented(raw: unknown, file: string): void {
+  if (!isRecord(raw)) return;
+  const check = (obj: unknown, table: string, label: string): void => {
+    if (!isRecord(obj)) return;
+    for (const key of NOT_YET[table] ?? []) {
+      if (key in obj) {
+        throw new ConfigError(
+          `${file}: key \`${key}\` in ${label} belongs to the mcp-proxy config format but mcp-relay does not implement it yet; remove it (see docs/configuration.md, "Not implemented yet").`,
+        );
+      }
+    }
+  };
+  check(raw, '', 'the top level');
+  check(raw.proxy, 'proxy', '[proxy]');
+  check(raw.security, 'security', '[security]');
+  check(raw.observability, 'observability', '[observability]');
+  if (Array.isArray(raw.backends)) {
+    raw.backends.forEach((b, i) => {
+      check(b, 'backends', backendLabel(raw, i));
+      if (isRecord(b) && b.transport === 'websocket') {
+        throw new ConfigError(`${file}: ${backendLabel(raw, i)}: transport = "websocket" is not implemented yet in mcp-relay (use "stdio" or "http").`);
+      }
+    });
+  }
+}
+
+const VAR = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces ${VAR} and ${VAR:-default} in every string value; $${ is a literal "${". */
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, path: string): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
+    return value.replace(VAR, (match, name: string | undefined, fallback: string | undefined) => {
+      if (name === undefined) return '${';
+      const v = env[name];
+      if (v !== undefined) return v;
+      if (fallback !== undefined) return fallback;
+      throw new ConfigError(`${file}: key \`${path}\` uses \${${name}}, but the environment variable ${name} is not set (write \${${name}:-default} to give a default).`);
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, file, `${path}[${i}]`));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, file, path ? `${path}.${k}` : k);
+    return out;
+  }
+  return value;
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], file: string, raw: unknown): string {
+  const lines = issues.slice(0, 10).map((issue) => {
+    const path = issue.path.map(String);
+    const where = describePath(path, raw);
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => `\`${k}\``).join(', ');
+      return `${file}: unknown key ${keys} in ${where} (check the spelling; docs/configuration.md lists every key)`;
+    }
+    const key = path.length ? `\`${path.join('.')}\`` : 'the file';
+    return `${file}: key ${key} in ${where}: ${issue.message}`;
+  });
+  if (issues.length > 10) lines.push(`… and ${issues.length - 10} more`);
+  return lines.join('\n');
+}
+
+/** "[[backends]] #2 (name = \"files\")" or "[proxy.listen]". */
+function describePath(path: string[], raw: unknown): string {
+  if (path[0] === 'backends' && path.length >= 2) {
+    const label = backendLabel(raw, Number(path[1]));
+    const sub = path.slice(2).filter((p) => !/^\d+$/.test(p));
+    return sub.length > 1 ? `${label} table ${sub.slice(0, -1).join('.')}` : label;
+  }
+  const tables = path.filter((p) => !/^\d+$/.test(p)).slice(0, -1);
+  return tables.length ? `[${tables.join('.')}]` : 'the top level';
+}
+
+function backendLabel(raw: unknown, index: number): string {
+  const backends = isRecord(raw) && Array.isArray(raw.backends) ? raw.backends : [];
+  const b: unknown = backends[index];
+  const name = isRecord(b) && typeof b.name === 'string' ? ` (name = "${b.name}")` : '';
+  return `[[backends]] #${index + 1}${name}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

@@ -1,0 +1,104 @@
+/**
+ * The config schema (zod, strict: unknown keys are errors). Key names follow the
+ * Rust mcp-proxy TOML format so its files load unchanged for every key we
+ * support; mcp-relay's own keys live in [proxy.http] and [mirror].
+ * Cross-field rules (mirror targets, alias collisions, names) are in validate.ts.
+ */
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+const listen = z
+  .object({
+    host: nonEmpty.default(DEFAULTS.host),
+    port: port.default(DEFAULTS.port),
+  })
+  .strict();
+
+const http = z
+  .object({
+    path: z.string().regex(/^\/[\w\-./]*$/, 'must be an absolute URL path like "/mcp"').default(DEFAULTS.path),
+    max_body_bytes: positiveInt.default(DEFAULTS.maxBodyBytes),
+    max_sessions: positiveInt.default(DEFAULTS.maxSessions),
+    session_idle_seconds: positiveInt.default(DEFAULTS.sessionIdleSeconds),
+    max_batch: positiveInt.default(DEFAULTS.maxBatch),
+    /** Extra Origins allowed besides loopback ones; "*" allows any. */
+    allowed_origins: z.array(nonEmpty).default([]),
+  })
+  .strict();
+
+const proxy = z
+  .object({
+    name: nonEmpty.default(DEFAULTS.proxyName),
+    version: nonEmpty.default(DEFAULTS.proxyVersion),
+    separator: nonEmpty.default(DEFAULTS.separator),
+    instructions: z.string().optional(),
+    shutdown_timeout_seconds: positiveInt.default(DEFAULTS.shutdownTimeoutSeconds),
+    listen: listen.default({ host: DEFAULTS.host, port: DEFAULTS.port }),
+    http: http.prefault({}),
+  })
+  .strict();
+
+const alias = z.object({ from: nonEmpty, to: nonEmpty }).strict();
+
+const backend = z
+  .object({
+    name: nonEmpty,
+    transport: z.enum(['stdio', 'http']),
+    // stdio
+    command: nonEmpty.optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    cwd: nonEmpty.optional(),
+    // http
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    bearer_token: nonEmpty.optional(),
+    // shaping
+    aliases: z.array(alias).default([]),
+    timeout: z.object({ seconds: z.number().positive() }).strict().optional(),
+    max_message_bytes: positiveInt.default(DEFAULTS.maxMessageBytes),
+    // mirroring
+    mirror_of: nonEmpty.optional(),
+    mirror_percent: z.number().int().min(1, 'must be 1..100 (0 would mirror nothing; remove mirror_of instead)').max(100, 'must be 1..100').optional(),
+    mirror_read_only: z.boolean().default(false),
+    mirror_tools: z.array(nonEmpty).optional(),
+  })
+  .strict();
+
+const mirror = z
+  .object({
+    queue_size: positiveInt.default(DEFAULTS.mirror.queueSize),
+    threads: positiveInt.max(64).default(DEFAULTS.mirror.threads),
+    concurrency: positiveInt.max(1024).default(DEFAULTS.mirror.concurrency),
+    timeout_ms: positiveInt.default(DEFAULTS.mirror.timeoutMs),
+    max_result_bytes: positiveInt.default(DEFAULTS.mirror.maxResultBytes),
+    sample_size: z.number().int().min(0).max(10_000).default(DEFAULTS.mirror.sampleSize),
+    ignore_paths: z.array(nonEmpty).default([]),
+  })
+  .strict();
+
+const security = z.object({ admin_token: nonEmpty.optional() }).strict();
+
+const observability = z
+  .object({
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    json_logs: z.boolean().default(false),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    proxy: proxy.prefault({}),
+    backends: z.array(backend).min(1, 'at least one [[backends]] entry is required'),
+    mirror: mirror.prefault({}),
+    security: security.prefault({}),
+    observability: observability.prefault({}),
+  })
+  .strict();
+
+export type RelayConfig = z.infer<typeof configSchema>;
+export type BackendConfig = RelayConfig['backends'][number];
+export type MirrorSettings = RelayConfig['mirror'];

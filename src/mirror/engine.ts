@@ -1,0 +1,206 @@
+/**
+ * The mirror engine: shared sampling counters, the bounded fastq queue and the
+ * piscina pool, plus the main-thread view of results for /admin/mirror.
+ *
+ *   route has links? ──no──▶ primary only
+ *        │ yes
+ *   Atomics.add(eligible) → sampled? ──no──▶ primary only
+ *        │ yes                       (after the primary reply is written)
+ *   waiting < queue_size ? ──no──▶ dropped_queue_full++
+ *        │ yes
+ *   fastq (concurrency = threads × concurrency) ──▶ piscina thread ──▶ canary
+ *                                                    │ diff, shared counters
+ *                                                    ▼
+ *                                       summary ──▶ per-tool stats, samples ring, latency histogram
+ *
+ * fastq's length() is O(n), so the bound uses our own `waiting` count.
+ */
+import fastq from 'fastq';
+import type { queueAsPromised } from 'fastq';
+import { Piscina } from 'piscina';
+import type { BackendConfig, RelayConfig } from '../config/schema.js';
+import type { Reply } from '../backends/backend.js';
+import { toRpcError } from '../errors.js';
+import type { CallContext } from '../pipeline/types.js';
+import type { Route } from '../catalog/catalog.js';
+import type { Logger } from '../util/log.js';
+import { SharedCounters } from './counters.js';
+import { sample } from './sampler.js';
+import { MirrorStats } from './stats.js';
+import { compilePath } from './diff.js';
+import type { MirrorSummary, MirrorTask, WorkerInit } from './task.js';
+
+export interface MirrorLink {
+  readonly index: number;
+  readonly mirror: string;
+  readonly source: string;
+  readonly percent: number;
+  readonly readOnly: boolean;
+  readonly tools: ReadonlySet<string> | null;
+}
+
+export interface MirrorOverrides {
+  queue_size?: number | undefined;
+  threads?: number | undefined;
+  concurrency?: number | undefined;
+  timeout_ms?: number | undefined;
+}
+
+export class MirrorEngine {
+  readonly links: readonly MirrorLink[];
+  readonly counters: SharedCounters;
+  readonly stats: MirrorStats;
+  readonly settings: RelayConfig['mirror'];
+  readonly #bySource = new Map<string, MirrorLink[]>();
+  readonly #pool: Piscina;
+  readonly #queue: queueAsPromised<MirrorTask, void>;
+  readonly #gauges: number;
+  readonly #log: Logger;
+  #waiting = 0;
+  #closed = false;
+
+  static fromConfig(cfg: RelayConfig, log: Logger, overrides: MirrorOverrides = {}): MirrorEngine | null {
+    const mirrors = cfg.backends.filter((b) => b.mirror_of !== undefined);
+    if (!mirrors.length) return null;
+    const settings = { ...cfg.mirror };
+    for (const [k, v] of Object.entries(overrides) as [keyof MirrorOverrides, number | undefined][]) if (v !== undefined) settings[k] = v;
+    return new MirrorEngine(cfg, mirrors, settings, log);
+  }
+
+  private constructor(cfg: RelayConfig, mirrors: BackendConfig[], settings: RelayConfig['mirror'], log: Logger) {
+    this.settings = settings;
+    this.#log = log.child({ component: 'mirror' });
+    for (const p of settings.ignore_paths) compilePath(p); // fail at startup, not in a worker
+    this.links = mirrors.map((m, index) => ({
+      index,
+      mirror: m.name,
+      source: m.mirror_of!,
+      percent: m.mirror_percent ?? 100,
+      readOnly: m.mirror_read_only,
+      tools: m.mirror_tools ? new Set(m.mirror_tools) : null,
+    }));
+    for (const l of this.links) {
+      const list = this.#bySource.get(l.source) ?? [];
+      list.push(l);
+      this.#bySource.set(l.source, list);
+    }
+    this.counters = SharedCounters.create(this.links.length);
+    this.#gauges = this.links.length;
+    this.stats = new MirrorStats(this.links, settings.sample_size);
+    const init: WorkerInit = {
+      mirrors,
+      counters: this.counters.buffer,
+      timeoutMs: settings.timeout_ms,
+      ignorePaths: settings.ignore_paths,
+      sampleFieldBytes: 4096,
+      logLevel: cfg.observability.log_level === 'info' ? 'warn' : cfg.observability.log_level,
+      jsonLogs: cfg.observability.json_logs,
+      clientName: `${cfg.proxy.name}-mirror`,
+      clientVersion: cfg.proxy.version,
+    };
+    this.#pool = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: settings.threads,
+      maxThreads: settings.threads,
+      concurrentTasksPerWorker: settings.concurrency,
+      maxQueue: settings.threads * settings.concurrency,
+      idleTimeout: 2 ** 31 - 1,
+      atomics: 'disabled',
+      workerData: init,
+    });
+    this.#queue = fastq.promise<unknown, MirrorTask, void>((task) => this.#run(task), settings.threads * settings.concurrency);
+  }
+
+  /** Mirror links for a route, or null (precomputed once per route). */
+  linksFor(route: Route, kind: 'tool' | 'prompt' | 'resource'): readonly MirrorLink[] | null {
+    const all = this.#bySource.get(route.backend.name);
+    if (!all) return null;
+    const eligible = all.filter((l) => {
+      if (kind !== 'tool') return true;
+      if (l.readOnly && !route.readOnly) return false;
+      return l.tools === null || l.tools.has(route.local);
+    });
+    return eligible.length ? eligible : null;
+  }
+
+  /** Counts eligibility and samples each link; returns the sampled ones or null. */
+  sample(links: readonly MirrorLink[]): MirrorLink[] | null {
+    let out: MirrorLink[] | null = null;
+    for (const l of links) {
+      if (sample(this.counters, l.index, l.percent)) (out ??= []).push(l);
+    }
+    return out;
+  }
+
+  /** Called after the primary reply was written. Never throws, never blocks. */
+  submit(links: readonly MirrorLink[], ctx: CallContext, primary: Reply | unknown, latencyMs: number): void {
+    if (this.#closed) return;
+    const params = withoutProgressToken(ctx.params);
+    const base = { tool: ctx.route.exposed, method: ctx.method, params, primaryLatencyUs: Math.round(latencyMs * 1000) };
+    let primaryPart: Partial<MirrorTask>;
+    if (isReply(primary)) {
+      primaryPart = primary.raw.length <= this.settings.max_result_bytes ? { primaryRaw: primary.raw } : { primaryTooLarge: true };
+    } else {
+      primaryPart = { primaryFailure: JSON.stringify(toRpcError(primary)) };
+    }
+    for (const l of links) {
+      if (this.#waiting >= this.settings.queue_size) {
+        this.counters.add(l.index, 'dropped_queue_full');
+        continue;
+      }
+      this.#waiting++;
+      this.counters.add(this.#gauges, 'queue_depth');
+      this.counters.add(l.index, 'enqueued');
+      const task: MirrorTask = { link: l.index, mirror: l.mirror, ...base, ...primaryPart };
+      this.#queue.push(task).catch(() => undefined);
+    }
+  }
+
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  get inFlight(): number {
+    return this.counters.get(this.#gauges, 'in_flight');
+  }
+
+  async #run(task: MirrorTask): Promise<void> {
+    this.#waiting--;
+    this.counters.add(this.#gauges, 'queue_depth', -1n);
+    this.counters.add(this.#gauges, 'in_flight');
+    try {
+      const summary = (await this.#pool.run(task)) as MirrorSummary;
+      this.stats.record(summary, task.primaryLatencyUs);
+    } catch (err) {
+      if (!this.#closed) {
+        this.counters.add(task.link, 'failed');
+        this.#log.warn({ err: (err as Error).message }, 'mirror task failed in the pool');
+      }
+    } finally {
+      this.counters.add(this.#gauges, 'in_flight', -1n);
+    }
+  }
+
+  /** Stops accepting copies, waits briefly for in-flight ones, logs the totals. */
+  async close(graceMs = 1_000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.kill();
+    this.#waiting = 0;
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const l of this.links) this.#log.info({ mirror: l.mirror, source: l.source, ...this.counters.snapshot(l.index) }, 'mirror totals');
+    await this.#pool.destroy().catch(() => undefined);
+  }
+}
+
+function isReply(x: unknown): x is Reply {
+  return typeof x === 'object' && x !== null && typeof (x as Reply).raw === 'string' && typeof (x as Reply).idText === 'string';
+}
+
+function withoutProgressToken(params: Record<string, unknown>): Record<string, unknown> {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (!meta || !('progressToken' in meta)) return params;
+  const { progressToken: _drop, ...rest } = meta;
+  return { ...params, _meta: rest };
+}

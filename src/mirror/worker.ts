@@ -1,0 +1,90 @@
+/**
+ * Mirror pool thread (piscina). Each thread owns its own connectors to the
+ * mirror backends, created on first use: an undici Pool per HTTP canary, and a
+ * child process per stdio canary (so a stdio canary runs `threads` children;
+ * see ARCHITECTURE.md). It sends the copy, waits at most mirror.timeout_ms,
+ * classifies the answer against the primary's, adds to the shared counters and
+ * returns a small summary (the sample text only when the answers differ).
+ * Runs with piscina atomics disabled so sockets and timers keep working between tasks.
+ */
+import { workerData } from 'node:worker_threads';
+import { createBackend } from '../backends/factory.js';
+import type { Backend } from '../backends/backend.js';
+import { RelayError } from '../errors.js';
+import { createLogger } from '../util/log.js';
+import type { LevelWithSilent } from 'pino';
+import { SharedCounters } from './counters.js';
+import { classify, compilePath, truncate, type Outcome } from './diff.js';
+import type { MirrorSummary, MirrorTask, WorkerInit } from './task.js';
+
+const init = workerData as WorkerInit;
+const counters = new SharedCounters(init.counters);
+const log = createLogger({ level: init.logLevel as LevelWithSilent, json: init.jsonLogs }).child({ thread: 'mirror' });
+const ignore = init.ignorePaths.map(compilePath);
+const backends = new Map<string, Promise<Backend>>();
+
+function connector(name: string): Promise<Backend> {
+  let b = backends.get(name);
+  if (!b) {
+    const cfg = init.mirrors.find((m) => m.name === name);
+    if (!cfg) return Promise.reject(new Error(`unknown mirror backend ${name}`));
+    const backend = createBackend(cfg, { clientName: init.clientName, clientVersion: init.clientVersion, log, timeoutMs: init.timeoutMs, connections: 64 });
+    b = backend.start().then(() => backend);
+    backends.set(name, b);
+  }
+  return b;
+}
+
+function parseRaw(raw: string): Outcome {
+  const msg = JSON.parse(raw) as { result?: unknown; error?: unknown };
+  return msg.error !== undefined ? { kind: 'error', error: msg.error } : { kind: 'result', value: msg.result };
+}
+
+function primaryOutcome(task: MirrorTask): Outcome {
+  if (task.primaryTooLarge) return { kind: 'not_compared', reason: 'primary result larger than mirror.max_result_bytes' };
+  if (task.primaryFailure !== undefined) return { kind: 'error', error: task.primaryFailure };
+  return parseRaw(task.primaryRaw!);
+}
+
+export default async function mirrorCall(task: MirrorTask): Promise<MirrorSummary> {
+  counters.add(task.link, 'sent');
+  const started = performance.now();
+  let canary: Outcome;
+  let outcome: MirrorSummary['outcome'];
+  try {
+    const backend = await connector(task.mirror);
+    const reply = await backend.request(task.method, task.params, { timeoutMs: init.timeoutMs });
+    canary = parseRaw(reply.raw);
+    outcome = 'succeeded';
+  } catch (err) {
+    if (err instanceof RelayError && err.code === 'BACKEND_TIMEOUT') {
+      canary = { kind: 'timeout' };
+      outcome = 'timed_out';
+    } else {
+      canary = { kind: 'error', error: err instanceof Error ? err.message : String(err) };
+      outcome = 'failed';
+    }
+  }
+  const canaryLatencyUs = Math.round((performance.now() - started) * 1000);
+  counters.add(task.link, outcome);
+  let diff: MirrorSummary['diff'];
+  try {
+    diff = classify(primaryOutcome(task), canary, ignore);
+  } catch {
+    diff = 'not_compared';
+  }
+  counters.add(task.link, diff);
+  const summary: MirrorSummary = { link: task.link, tool: task.tool, outcome, diff, canaryLatencyUs };
+  if (diff !== 'same') {
+    const max = init.sampleFieldBytes;
+    const primary = task.primaryRaw ?? task.primaryFailure ?? '(not kept: too large)';
+    const c = canary.kind === 'result' ? canary.value : canary.kind === 'error' ? { error: canary.error } : canary;
+    summary.sample = { request: truncate({ method: task.method, params: task.params }, max), primary: truncate(primary, max), canary: truncate(c, max) };
+  }
+  return summary;
+}
+
+/** piscina calls this on pool.destroy(): stop children and sockets. */
+export async function closeConnectors(): Promise<void> {
+  await Promise.allSettled([...backends.values()].map(async (p) => (await p).close()));
+}

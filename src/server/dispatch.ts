@@ -1,0 +1,195 @@
+/**
+ * Transport-agnostic handling of one JSON-RPC message within a session.
+ * Answers locally what the proxy owns (initialize, ping, lists, logging level),
+ * resolves routed methods to a Route (namespace + alias: one Map lookup) and
+ * runs the pipeline. Returns the response as JSON text; the HTTP and stdio
+ * front ends only decide how to frame it.
+ */
+import type { CancelTicket, RequestOptions } from '../backends/backend.js';
+import type { Catalog, ListKind, Route } from '../catalog/catalog.js';
+import type { RelayConfig } from '../config/schema.js';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
+import { RelayError, toRpcError } from '../errors.js';
+import type { MirrorEngine } from '../mirror/engine.js';
+import type { CallContext, Handler, RoutedMethod } from '../pipeline/types.js';
+import { errorText, idJson, notificationText, progressTokenOf, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import type { Session } from './session.js';
+
+const LIST_METHODS: Record<string, ListKind> = {
+  'tools/list': 'tools',
+  'prompts/list': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resourceTemplates',
+};
+
+/** Receives request-scoped notifications (progress) while the request runs. */
+export type NotifySink = (json: string) => void;
+
+export class Dispatcher {
+  readonly #catalog: Catalog;
+  readonly #cfg: RelayConfig;
+  readonly #pipeline: Handler;
+  readonly #mirror: MirrorEngine | null;
+  readonly #subscribers = new Map<string, Set<Session>>();
+
+  constructor(catalog: Catalog, cfg: RelayConfig, pipeline: Handler, mirror: MirrorEngine | null) {
+    this.#catalog = catalog;
+    this.#cfg = cfg;
+    this.#pipeline = pipeline;
+    this.#mirror = mirror;
+  }
+
+  /** The InitializeResult for a new session; also picks the protocol version. */
+  initialize(params: Record<string, unknown> | undefined): { version: string; result: Record<string, unknown> } {
+    const requested = params?.protocolVersion;
+    const version = (SUPPORTED_PROTOCOL_VERSIONS as readonly unknown[]).includes(requested) ? (requested as string) : LATEST_PROTOCOL_VERSION;
+    const instructions = this.#catalog.instructions(this.#cfg.proxy.instructions);
+    return {
+      version,
+      result: {
+        protocolVersion: version,
+        capabilities: this.#catalog.capabilities(),
+        serverInfo: { name: this.#cfg.proxy.name, version: this.#cfg.proxy.version },
+        ...(instructions ? { instructions } : {}),
+      },
+    };
+  }
+
+  /** Handles a request; always resolves with the response JSON text. */
+  async request(session: Session, msg: JsonRpcRequest, notify?: NotifySink): Promise<string> {
+    const id = idJson(msg.id);
+    try {
+      const list = LIST_METHODS[msg.method];
+      if (list) return `{"jsonrpc":"2.0","id":${id},"result":${this.#catalog.page(list, msg.params?.cursor)}}`;
+      switch (msg.method) {
+        case 'ping':
+          return `{"jsonrpc":"2.0","id":${id},"result":{}}`;
+        case 'tools/call':
+        case 'prompts/get':
+        case 'resources/read':
+        case 'completion/complete':
+        case 'resources/subscribe':
+        case 'resources/unsubscribe':
+          return await this.#routed(session, msg, id, notify);
+        case 'logging/setLevel':
+          if (!session.setLogLevel(String(msg.params?.level))) throw new RelayError('INVALID_PARAMS', `Unknown log level ${JSON.stringify(msg.params?.level)}`);
+          return `{"jsonrpc":"2.0","id":${id},"result":{}}`;
+        case 'initialize':
+          throw new RelayError('INVALID_REQUEST', 'This session is already initialized');
+        default:
+          throw new RelayError('METHOD_NOT_FOUND', `Method not found: ${msg.method}`, { method: msg.method });
+      }
+    } catch (err) {
+      return errorText(id, toRpcError(err));
+    }
+  }
+
+  notification(session: Session, msg: JsonRpcNotification): void {
+    if (msg.method === 'notifications/cancelled') {
+      const requestId = msg.params?.requestId;
+      if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+      const reason = typeof msg.params?.reason === 'string' ? msg.params.reason : 'cancelled by client';
+      session.inflight.get(idJson(requestId))?.cancel?.(reason);
+    }
+    // notifications/initialized, roots/list_changed, progress: nothing to relay on shared backend sessions.
+  }
+
+  /** Fans a backend's resources/updated out to the sessions subscribed to it. */
+  resourceUpdated(backend: string, params: Record<string, unknown>): void {
+    const uri = this.#catalog.exposeUri(backend, String(params.uri));
+    const subs = this.#subscribers.get(uri);
+    if (!subs) return;
+    const json = notificationText('notifications/resources/updated', { ...params, uri });
+    for (const s of subs) s.push?.(json);
+  }
+
+  forgetSession(session: Session): void {
+    for (const uri of session.subscriptions) this.#subscribers.get(uri)?.delete(session);
+  }
+
+  async #routed(session: Session, msg: JsonRpcRequest, id: string, notify?: NotifySink): Promise<string> {
+    const method = msg.method as RoutedMethod;
+    const params = msg.params ?? {};
+    const { route, backendParams } = this.#resolve(method, params);
+    const ticket: CancelTicket = {};
+    const opts: RequestOptions = { timeoutMs: route.backend.timeoutMs, ticket };
+    const token = notify ? progressTokenOf(params) : undefined;
+    if (token !== undefined && notify) {
+      opts.onProgress = (p) => notify(notificationText('notifications/progress', { ...p, progressToken: token }));
+    }
+    const ctx: CallContext = { method, route, params: backendParams, opts };
+    if (method === 'resources/subscribe' || method === 'resources/unsubscribe') this.#trackSubscription(session, method, String(params.uri));
+    session.inflight.set(id, ticket);
+    try {
+      const reply = await this.#pipeline(ctx);
+      return swapId(reply.raw, reply.idText, id);
+    } finally {
+      session.inflight.delete(id);
+    }
+  }
+
+  /** Namespace + alias → Route; the only place client-facing names are resolved. */
+  #resolve(method: RoutedMethod, params: Record<string, unknown>): { route: Route; backendParams: Record<string, unknown> } {
+    switch (method) {
+      case 'tools/call':
+      case 'prompts/get': {
+        const name = params.name;
+        if (typeof name !== 'string') throw new RelayError('INVALID_PARAMS', `${method} needs a string "name"`);
+        const route = (method === 'tools/call' ? this.#catalog.tools : this.#catalog.prompts).get(name);
+        if (!route) throw this.#unknown(method === 'tools/call' ? 'UNKNOWN_TOOL' : 'UNKNOWN_PROMPT', name);
+        return { route, backendParams: { ...params, name: route.local } };
+      }
+      case 'completion/complete': {
+        const ref = params.ref as Record<string, unknown> | undefined;
+        if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+          const route = this.#catalog.prompts.get(ref.name);
+          if (!route) throw this.#unknown('UNKNOWN_PROMPT', ref.name);
+          return { route, backendParams: { ...params, ref: { ...ref, name: route.local } } };
+        }
+        if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+          const route = this.#resourceRoute(ref.uri);
+          return { route, backendParams: { ...params, ref: { ...ref, uri: route.local } } };
+        }
+        throw new RelayError('INVALID_PARAMS', 'completion/complete needs ref {type:"ref/prompt",name} or {type:"ref/resource",uri}');
+      }
+      default: {
+        const uri = params.uri;
+        if (typeof uri !== 'string') throw new RelayError('INVALID_PARAMS', `${method} needs a string "uri"`);
+        const route = this.#resourceRoute(uri);
+        return { route, backendParams: { ...params, uri: route.local } };
+      }
+    }
+  }
+
+  #resourceRoute(uri: string): Route {
+    const hit = this.#catalog.resolveResource(uri);
+    if (!hit) throw this.#unknown('UNKNOWN_RESOURCE', uri);
+    const route: Route = { backend: hit.backend, exposed: uri, local: hit.local, readOnly: true, mirrors: null };
+    route.mirrors = this.#mirror?.linksFor(route, 'resource') ?? null;
+    return route;
+  }
+
+  #unknown(code: 'UNKNOWN_TOOL' | 'UNKNOWN_PROMPT' | 'UNKNOWN_RESOURCE', name: string): RelayError {
+    const what = code === 'UNKNOWN_TOOL' ? 'tool' : code === 'UNKNOWN_PROMPT' ? 'prompt' : 'resource';
+    const sep = this.#catalog.separator;
+    const i = name.indexOf(sep);
+    const backend = i > 0 ? this.#catalog.backend(name.slice(0, i)) : undefined;
+    if (backend && backend.state !== 'ready') {
+      return new RelayError('BACKEND_UNAVAILABLE', `Backend "${backend.name}" is ${backend.state}${backend.lastError ? `: ${backend.lastError}` : ''}; cannot reach ${what} ${name}`, { backend: backend.name, name });
+    }
+    const hint = backend ? `backend "${backend.name}" has no ${what} by that name` : `names look like <backend>${sep}<name>`;
+    return new RelayError(code, `Unknown ${what}: ${name} (${hint})`, { name });
+  }
+
+  #trackSubscription(session: Session, method: string, uri: string): void {
+    let set = this.#subscribers.get(uri);
+    if (method === 'resources/subscribe') {
+      if (!set) this.#subscribers.set(uri, (set = new Set()));
+      set.add(session);
+      session.subscriptions.add(uri);
+    } else {
+      set?.delete(session);
+      session.subscriptions.delete(uri);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Client sessions. A session holds what the proxy must remember per client:
+ * negotiated protocol version, requests in flight (for cancellation), its
+ * log level, resource subscriptions, and where server-initiated messages go
+ * (the HTTP GET stream, or stdout in --stdio mode). Bounded: max_sessions, and
+ * sessions idle longer than session_idle_seconds are closed by one sweep timer.
+ * Backend sessions are shared per backend; see ARCHITECTURE.md.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CancelTicket } from '../backends/backend.js';
+import { RelayError } from '../errors.js';
+
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+export class Session {
+  readonly id: string;
+  protocolVersion: string;
+  readonly inflight = new Map<string, CancelTicket>();
+  readonly subscriptions = new Set<string>();
+  lastSeen = Date.now();
+  logLevel = 0;
+  /** Delivers a server→client message not tied to a request; undefined when nobody listens. */
+  push: ((json: string) => void) | undefined;
+  onClose: (() => void) | undefined;
+
+  constructor(id: string, protocolVersion: string) {
+    this.id = id;
+    this.protocolVersion = protocolVersion;
+  }
+
+  setLogLevel(level: string): boolean {
+    const i = LOG_LEVELS.indexOf(level);
+    if (i < 0) return false;
+    this.logLevel = i;
+    return true;
+  }
+
+  wantsLog(level: unknown): boolean {
+    const i = LOG_LEVELS.indexOf(String(level));
+    return i < 0 || i >= this.logLevel;
+  }
+
+  close(): void {
+    for (const t of this.inflight.values()) t.cancel?.('session closed');
+    this.inflight.clear();
+    this.onClose?.();
+    this.push = undefined;
+  }
+}
+
+export class SessionStore {
+  readonly #sessions = new Map<string, Session>();
+  readonly #max: number;
+  readonly #idleMs: number;
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(max: number, idleSeconds: number) {
+    this.#max = max;
+    this.#idleMs = idleSeconds * 1000;
+    this.#sweep = setInterval(() => this.#expire(), Math.min(60_000, this.#idleMs));
+    this.#sweep.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  create(protocolVersion: string): Session {
+    if (this.#sessions.size >= this.#max) this.#expire();
+    if (this.#sessions.size >= this.#max) throw new RelayError('SESSION_LIMIT', `Too many open sessions (max_sessions = ${this.#max})`);
+    const s = new Session(randomUUID(), protocolVersion);
+    this.#sessions.set(s.id, s);
+    return s;
+  }
+
+  get(id: string): Session | undefined {
+    const s = this.#sessions.get(id);
+    if (s) s.lastSeen = Date.now();
+    return s;
+  }
+
+  delete(id: string): boolean {
+    const s = this.#sessions.get(id);
+    if (!s) return false;
+    this.#sessions.delete(id);
+    s.close();
+    return true;
+  }
+
+  /** Sends a message to every session that has somewhere to receive it. */
+  broadcast(json: string, filter?: (s: Session) => boolean): void {
+    for (const s of this.#sessions.values()) if (s.push && (!filter || filter(s))) s.push(json);
+  }
+
+  closeAll(): void {
+    clearInterval(this.#sweep);
+    for (const id of [...this.#sessions.keys()]) this.delete(id);
+  }
+
+  #expire(): void {
+    const cutoff = Date.now() - this.#idleMs;
+    for (const [id, s] of this.#sessions) if (s.lastSeen < cutoff && s.inflight.size === 0 && !s.push) this.delete(id);
+  }
+}

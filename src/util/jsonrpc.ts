@@ -1,0 +1,105 @@
+/**
+ * JSON-RPC 2.0 envelope helpers for the hot path: classify a parsed message,
+ * build replies as strings, and swap the id of a backend reply without
+ * re-serialising its result when the id sits where serialisers put it.
+ */
+import { RelayError, type RpcErrorObject } from '../errors.js';
+
+export type JsonRpcId = string | number;
+
+export interface JsonRpcRequest {
+  jsonrpc: '2.0';
+  id: JsonRpcId;
+  method: string;
+  params?: Record<string, unknown>;
+}
+export interface JsonRpcNotification {
+  jsonrpc: '2.0';
+  method: string;
+  params?: Record<string, unknown>;
+}
+export interface JsonRpcResponse {
+  jsonrpc: '2.0';
+  id: JsonRpcId | null;
+  result?: unknown;
+  error?: RpcErrorObject;
+}
+export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
+
+export type MessageKind = 'request' | 'notification' | 'response';
+
+/** Validates the envelope of one message from a client; throws RelayError(INVALID_REQUEST). */
+export function classify(msg: unknown): MessageKind {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+    throw new RelayError('INVALID_REQUEST', 'Invalid Request: a JSON-RPC message must be a JSON object');
+  }
+  const m = msg as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') throw new RelayError('INVALID_REQUEST', 'Invalid Request: "jsonrpc" must be "2.0"');
+  const hasId = 'id' in m;
+  if (hasId && typeof m.id !== 'string' && (typeof m.id !== 'number' || !Number.isFinite(m.id))) {
+    throw new RelayError('INVALID_REQUEST', 'Invalid Request: "id" must be a string or a number');
+  }
+  if (typeof m.method === 'string') {
+    if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
+      throw new RelayError('INVALID_REQUEST', 'Invalid Request: MCP "params" must be an object');
+    }
+    return hasId ? 'request' : 'notification';
+  }
+  if (hasId && ('result' in m || 'error' in m)) return 'response';
+  throw new RelayError('INVALID_REQUEST', 'Invalid Request: a message needs "method" (request/notification) or "result"/"error" (response)');
+}
+
+/** `id` as it must appear on the wire (JSON text). */
+export function idJson(id: JsonRpcId | null | undefined): string {
+  return id === undefined || id === null ? 'null' : typeof id === 'number' ? String(id) : JSON.stringify(id);
+}
+
+export function resultText(idText: string, result: unknown): string {
+  return `{"jsonrpc":"2.0","id":${idText},"result":${JSON.stringify(result)}}`;
+}
+
+export function errorText(idText: string, error: RpcErrorObject): string {
+  return `{"jsonrpc":"2.0","id":${idText},"error":${JSON.stringify(error)}}`;
+}
+
+export function notificationText(method: string, params: unknown): string {
+  return params === undefined
+    ? `{"jsonrpc":"2.0","method":${JSON.stringify(method)}}`
+    : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
+}
+
+export function requestText(idText: string, method: string, params: unknown): string {
+  return params === undefined
+    ? `{"jsonrpc":"2.0","id":${idText},"method":${JSON.stringify(method)}}`
+    : `{"jsonrpc":"2.0","id":${idText},"method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
+}
+
+/**
+ * Replaces the backend's id in a raw response with the client's id.
+ * Backend ids are strings minted by mcp-relay ("~r" + counter), so the token
+ * `"id":"~r…"` is found at the end (TypeScript SDK order: result, jsonrpc, id)
+ * or near the start (Python order: jsonrpc, id, result). Anything else falls
+ * back to parse + set + stringify, which is always correct.
+ */
+export function swapId(raw: string, backendIdText: string, clientIdText: string): string {
+  const token = `"id":${backendIdText}`;
+  const tail = raw.length - token.length - 1;
+  if (tail > 0 && raw.startsWith(token, tail) && raw.charCodeAt(raw.length - 1) === 125 /* } */) {
+    return raw.slice(0, tail) + `"id":${clientIdText}}`;
+  }
+  const head = raw.indexOf(token);
+  if (head > 0 && head < 40) {
+    return raw.slice(0, head) + `"id":${clientIdText}` + raw.slice(head + token.length);
+  }
+  const msg = JSON.parse(raw) as JsonRpcResponse;
+  msg.id = JSON.parse(clientIdText) as JsonRpcId;
+  return JSON.stringify(msg);
+}
+
+/** Reads `_meta.progressToken` from request params, if any. */
+export function progressTokenOf(params: Record<string, unknown> | undefined): string | number | undefined {
+  const meta = params?._meta;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const tok = (meta as Record<string, unknown>).progressToken;
+  return typeof tok === 'string' || typeof tok === 'number' ? tok : undefined;
+}
