@@ -1,0 +1,108 @@
+/**
+ * Starts the real mcp-relay binary (dist/cli.js, built by `pretest`) on port 0
+ * with a config written to a temp file, and waits for its "listening on" line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = join(ROOT, 'dist/cli.js');
+export const DEMO_STDIO = join(ROOT, 'dist/demo/stdio.js');
+export const EVERYTHING = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+
+export interface ProxyHandle {
+  url: string;
+  base: string;
+  pid: number;
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+export function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-relay-test-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** A TOML `command`/`args` pair that runs the bundled demo stdio server. */
+export function demoStdio(...args: string[]): string {
+  return `command = ${JSON.stringify(process.execPath)}\nargs = ${JSON.stringify([DEMO_STDIO, ...args])}`;
+}
+
+export async function startProxy(toml: string, extraArgs: string[] = []): Promise<ProxyHandle> {
+  const file = tempFile('proxy.toml', toml);
+  const child = spawn(process.execPath, [CLI, '--config', file, '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start within 30 s:\n${err}`)), 30_000);
+    child.stderr!.on('data', (d: string) => {
+      err += d;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code} before listening:\n${err}`));
+    });
+  });
+  return {
+    url,
+    base: new URL(url).origin,
+    pid: child.pid!,
+    child,
+    stderr: () => err,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 8_000).unref();
+      }),
+  };
+}
+
+export async function connect(url: string, name = 'test-client'): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** Polls `fn` until it returns a truthy value (no timing assertion: only a bound). */
+export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function getJson(url: string): Promise<any> {
+  const res = await fetch(url);
+  return res.json();
+}
+
+/** Peak and current RSS of a process in KiB, from /proc. */
+export function rssKib(pid: number): { rss: number; hwm: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const get = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
+  return { rss: get('VmRSS'), hwm: get('VmHWM') };
+}
