@@ -1,0 +1,131 @@
+/**
+ * The command line as a user runs it: --help, --check, config errors naming
+ * the key, the stdio front end driven by the SDK's stdio client, a dead
+ * backend at startup, and the admin surface's access rules.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, connect, demoStdio, startProxy, tempFile, type ProxyHandle } from '../helpers/proxy.js';
+import { freePort } from '../helpers/everything.js';
+
+function run(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const started: ProxyHandle[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
+});
+
+describe('mcp-relay CLI', () => {
+  it('--help documents every flag', () => {
+    const r = run('--help');
+    expect(r.code).toBe(0);
+    for (const flag of ['--config', '--check', '--stdio', '--host', '--port', '--log-level', '--json-logs', '--mirror-queue-size', '--mirror-threads', '--mirror-concurrency', '--mirror-timeout-ms', '--version']) {
+      expect(r.out).toContain(flag);
+    }
+  });
+
+  it('--check validates and summarises without starting anything', () => {
+    const file = tempFile('ok.toml', `[[backends]]\nname = "a"\ntransport = "http"\nurl = "http://127.0.0.1:1/mcp"\n[[backends.aliases]]\nfrom = "x"\nto = "y"\n`);
+    const r = run('--check', '--config', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('OK');
+    expect(r.out).toContain('backend a (http): 1 alias(es)');
+    expect(r.out).toMatch(/warning: .*separator/);
+  });
+
+  it('a bad key exits 2 naming the file, the key and the table', () => {
+    const file = tempFile('bad.toml', `[[backends]]\nname = "a"\ntransport = "stdio"\ncomand = "x"\n`);
+    const r = run('--check', '--config', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(file);
+    expect(r.err).toContain('`comand`');
+    expect(r.err).toContain('[[backends]] #1 (name = "a")');
+  });
+
+  it('a key mcp-relay does not implement yet is an error that says so', () => {
+    const file = tempFile('later.toml', `[[backends]]\nname = "a"\ntransport = "http"\nurl = "http://127.0.0.1:1/mcp"\nhide_tools = ["x"]\n`);
+    const r = run('--check', '--config', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('`hide_tools`');
+    expect(r.err).toContain('does not implement it yet');
+  });
+
+  it('an unknown flag exits 2', () => {
+    expect(run('--frobnicate').code).toBe(2);
+  });
+});
+
+describe('stdio front end', () => {
+  it('serves MCP over stdin/stdout to the SDK stdio client', async () => {
+    const file = tempFile('stdio.toml', `[[backends]]\nname = "d"\ntransport = "stdio"\n${demoStdio('--name', 'd')}\n`);
+    const client = new Client({ name: 'desktop', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, '--stdio', '--config', file, '--log-level', 'warn'], stderr: 'ignore' }));
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toContain('d/add');
+    const r = await client.callTool({ name: 'd/add', arguments: { a: 3, b: 4 } });
+    expect(r.structuredContent).toEqual({ sum: 7 });
+    const seen: number[] = [];
+    await client.callTool({ name: 'd/slow', arguments: { ms: 30, steps: 2 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+    expect(seen).toEqual([1, 2]);
+    await client.close();
+  });
+});
+
+describe('a dead backend', () => {
+  it('does not take the others down: health is degraded, calls to it fail clearly', async () => {
+    const dead = await freePort();
+    const proxy = await startProxy(`
+[[backends]]
+name = "ok"
+transport = "stdio"
+${demoStdio('--name', 'ok')}
+
+[[backends]]
+name = "gone"
+transport = "http"
+url = "http://127.0.0.1:${dead}/mcp"
+`);
+    started.push(proxy);
+    const health = await fetch(`${proxy.base}/admin/health`);
+    expect(health.status).toBe(200);
+    const body = await health.json();
+    expect(body.status).toBe('degraded');
+    expect(body.backends.find((b: { name: string }) => b.name === 'gone').status).not.toBe('ready');
+    const c = await connect(proxy.url);
+    expect((await c.callTool({ name: 'ok/add', arguments: { a: 1, b: 1 } })).structuredContent).toEqual({ sum: 2 });
+    const e = await c.callTool({ name: 'gone/anything', arguments: {} }).catch((err: { data: unknown }) => err);
+    expect((e as { data: { code: string } }).data.code).toBe('BACKEND_UNAVAILABLE');
+    await c.close();
+  });
+});
+
+describe('admin access', () => {
+  it('with security.admin_token, /admin/* needs the token except /admin/health', async () => {
+    const proxy = await startProxy(`
+[security]
+admin_token = "\${TEST_ADMIN_TOKEN:-s3cret-token}"
+
+[[backends]]
+name = "ok"
+transport = "stdio"
+${demoStdio('--name', 'ok')}
+`);
+    started.push(proxy);
+    expect((await fetch(`${proxy.base}/admin/health`)).status).toBe(200);
+    expect((await fetch(`${proxy.base}/admin/backends`)).status).toBe(401);
+    expect((await fetch(`${proxy.base}/admin/backends`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const ok = await fetch(`${proxy.base}/admin/backends`, { headers: { authorization: 'Bearer s3cret-token' } });
+    expect(ok.status).toBe(200);
+    const text = await ok.text();
+    expect(text).not.toContain('s3cret-token');
+    expect(text).not.toContain('demo/stdio.js');
+    const metrics = await fetch(`${proxy.base}/admin/metrics`, { headers: { authorization: 'Bearer s3cret-token' } });
+    expect(await metrics.text()).toContain('mcp_relay_backend_up{backend="ok",transport="stdio"} 1');
+    expect((await fetch(`${proxy.base}/admin/backends`, { method: 'POST', headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(405);
+  });
+});
