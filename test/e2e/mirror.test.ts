@@ -1,0 +1,311 @@
+/**
+ * Mirroring end to end, through the real proxy process and its piscina pool:
+ * exact sampling, name rewriting, hidden mirror backends, read-only mode, the
+ * shadow diff, and canaries that are down, hang, are slow or crash mid-stream.
+ * No timed assertions: only counts, results and bounds.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { startDemoHttpServer, type DemoHttpServer } from '../../src/demo/http.js';
+import { connect, eventually, getJson, rssKib, startProxy, type ProxyHandle } from '../helpers/proxy.js';
+import { startBadCanary, type Misbehaviour } from '../helpers/bad-canary.js';
+import { freePort } from '../helpers/everything.js';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!().catch(() => undefined);
+});
+afterAll(async () => {
+  while (cleanup.length) await cleanup.pop()!().catch(() => undefined);
+});
+
+async function demo(opts: Parameters<typeof startDemoHttpServer>[0] = {}): Promise<DemoHttpServer> {
+  const d = await startDemoHttpServer(opts);
+  cleanup.push(() => d.close());
+  return d;
+}
+
+async function proxyWith(toml: string, args: string[] = []): Promise<{ proxy: ProxyHandle; client: Client }> {
+  const proxy = await startProxy(toml, args);
+  cleanup.push(() => proxy.stop());
+  const client = await connect(proxy.url);
+  cleanup.push(() => client.close());
+  return { proxy, client };
+}
+
+async function mirrorReport(proxy: ProxyHandle): Promise<any> {
+  return getJson(`${proxy.base}/admin/mirror`);
+}
+
+/** Waits until every enqueued copy has an outcome. */
+async function settled(proxy: ProxyHandle, mirror: string): Promise<Record<string, number>> {
+  return eventually(async () => {
+    const r = await mirrorReport(proxy);
+    const m = r.mirrors.find((x: { mirror: string }) => x.mirror === mirror);
+    const c = m.counters;
+    return r.queue.in_flight === 0 && r.queue.depth === 0 && c.succeeded + c.failed + c.timed_out === c.enqueued ? (c as Record<string, number>) : undefined;
+  }, `mirror ${mirror} to settle`, 20_000);
+}
+
+describe('sampling', () => {
+  it('mirrors exactly 10 % and 3 % of 1,000 eligible calls, evenly spread, with rewritten names and identical arguments', async () => {
+    const primary = await demo({ name: 'api' });
+    const v2 = await demo({ name: 'api', variant: 'v2' });
+    const v3 = await demo({ name: 'api', variant: 'v3' });
+    const { proxy, client } = await proxyWith(`
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "api-v2"
+transport = "http"
+url = "${v2.url}"
+mirror_of = "api"
+mirror_percent = 10
+
+[[backends]]
+name = "api-v3"
+transport = "http"
+url = "${v3.url}"
+mirror_of = "api"
+mirror_percent = 3
+`);
+    for (let i = 0; i < 20; i++) await client.listTools();
+    for (let i = 0; i < 1000; i++) {
+      const r = await client.callTool({ name: 'api/add', arguments: { a: i, b: 1 } });
+      expect(r.structuredContent).toEqual({ sum: i + 1 });
+    }
+    const c2 = await settled(proxy, 'api-v2');
+    const c3 = await settled(proxy, 'api-v3');
+    expect(c2).toMatchObject({ eligible: 1000, sampled: 100, enqueued: 100, dropped_queue_full: 0, succeeded: 100 });
+    expect(c3).toMatchObject({ eligible: 1000, sampled: 30, enqueued: 30, succeeded: 30 });
+    // the canaries saw the backend-local name and the client's exact arguments
+    expect(v2.stats.calls['tool:add']).toBe(100);
+    expect(v3.stats.calls['tool:add']).toBe(30);
+    expect(primary.stats.calls['tool:add']).toBe(1000);
+    // evenly spread: 10 % mirrors calls 9, 19, 29, … (never the first 10 of each 100)
+    const seen = (v2.stats.args['tool:add'] as { a: number; b: number }[]).map((x) => x.a).sort((x, y) => x - y);
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, k) => 1000 - 10 * seen.length + 9 + 10 * k));
+    expect((v2.stats.args['tool:add'] as { b: number }[]).every((x) => x.b === 1)).toBe(true);
+  });
+
+  it('hides mirror backends from lists and direct calls, and never mirrors lists', async () => {
+    const primary = await demo({ name: 'api' });
+    const canary = await demo({ name: 'api', variant: 'canary' });
+    const { proxy, client } = await proxyWith(`
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "canary"
+transport = "http"
+url = "${canary.url}"
+mirror_of = "api"
+`);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names.some((n) => n.startsWith('canary/'))).toBe(false);
+    const e = await client.callTool({ name: 'canary/add', arguments: { a: 1, b: 1 } }).catch((err: { data: { code: string } }) => err);
+    expect((e as { data: { code: string } }).data.code).toBe('UNKNOWN_TOOL');
+    await client.listPrompts();
+    await client.listResources();
+    const r = await mirrorReport(proxy);
+    expect(r.mirrors[0].counters.eligible).toBe(0);
+    expect(canary.stats.calls).toEqual({});
+  });
+});
+
+describe('safety', () => {
+  it('mirror_read_only skips tools without readOnlyHint; mirror_tools allow-lists by name', async () => {
+    const primary = await demo({ name: 'api' });
+    const ro = await demo({ name: 'api', variant: 'ro' });
+    const only = await demo({ name: 'api', variant: 'only' });
+    const { proxy, client } = await proxyWith(`
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "ro"
+transport = "http"
+url = "${ro.url}"
+mirror_of = "api"
+mirror_read_only = true
+
+[[backends]]
+name = "only"
+transport = "http"
+url = "${only.url}"
+mirror_of = "api"
+mirror_tools = ["echo"]
+`);
+    for (let i = 0; i < 5; i++) {
+      await client.callTool({ name: 'api/write_note', arguments: { text: `n${i}` } });
+      await client.callTool({ name: 'api/add', arguments: { a: i, b: i } });
+      await client.callTool({ name: 'api/echo', arguments: { message: `m${i}` } });
+    }
+    await settled(proxy, 'ro');
+    await settled(proxy, 'only');
+    expect(ro.stats.calls['tool:write_note']).toBeUndefined();
+    expect(ro.stats.calls['tool:add']).toBe(5);
+    expect(only.stats.calls).toEqual({ 'tool:echo': 5 });
+    expect(primary.stats.calls['tool:write_note']).toBe(5);
+  });
+});
+
+describe('shadow diff', () => {
+  it('classifies differing answers, keeps samples, and ignores volatile fields by JSON path', async () => {
+    const primary = await demo({ name: 'api' });
+    const canary = await demo({ name: 'api', wrongAdd: true, delayMs: 5 });
+    const { proxy, client } = await proxyWith(`
+[mirror]
+ignore_paths = ["$.structuredContent.at"]
+
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "canary"
+transport = "http"
+url = "${canary.url}"
+mirror_of = "api"
+`);
+    for (let i = 0; i < 4; i++) await client.callTool({ name: 'api/add', arguments: { a: i, b: 10 } });
+    for (let i = 0; i < 3; i++) await client.callTool({ name: 'api/time', arguments: {} });
+    await client.callTool({ name: 'api/fail', arguments: {} }).catch(() => undefined);
+    const counters = await settled(proxy, 'canary');
+    expect(counters).toMatchObject({ content_differs: 4, same: 0 + 3, both_error: 1 });
+    const r = await mirrorReport(proxy);
+    expect(r.mirrors[0].per_tool['api/add']).toMatchObject({ content_differs: 4 });
+    expect(r.mirrors[0].per_tool['api/time']).toMatchObject({ same: 3 });
+    expect(r.mirrors[0].latency.canary.count).toBe(8);
+    const sample = r.samples.find((s: { tool: string }) => s.tool === 'api/add');
+    expect(sample.diff).toBe('content_differs');
+    expect(sample.request).toContain('"name":"add"');
+    expect(sample.primary).toContain('"sum":13');
+    expect(sample.canary).toContain('"sum":14');
+    const metrics = await (await fetch(`${proxy.base}/admin/metrics`)).text();
+    expect(metrics).toContain('mcp_relay_mirror_diff_total{mirror="canary",tool="api/add",class="content_differs"} 4');
+  });
+
+  it('without the ignore path, a timestamp makes answers differ', async () => {
+    const primary = await demo({ name: 'api' });
+    const canary = await demo({ name: 'api', delayMs: 5 });
+    const { proxy, client } = await proxyWith(`
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "canary"
+transport = "http"
+url = "${canary.url}"
+mirror_of = "api"
+`);
+    for (let i = 0; i < 3; i++) await client.callTool({ name: 'api/time', arguments: {} });
+    expect(await settled(proxy, 'canary')).toMatchObject({ content_differs: 3 });
+  });
+});
+
+describe('a canary that misbehaves never touches the primary', () => {
+  const cases: { label: string; mode: Misbehaviour | 'down'; outcome: 'failed' | 'timed_out' | 'succeeded' }[] = [
+    { label: 'down (connection refused)', mode: 'down', outcome: 'failed' },
+    { label: 'hanging forever', mode: 'hang', outcome: 'timed_out' },
+    { label: 'answering after 1 s', mode: 'slow', outcome: 'succeeded' },
+    { label: 'crashing mid-stream', mode: 'crash', outcome: 'failed' },
+  ];
+  it.each(cases)('canary $label: every primary call succeeds; the queue stays within its bound; outcomes are counted', async ({ mode, outcome }) => {
+    const primary = await demo({ name: 'api' });
+    let url: string;
+    if (mode === 'down') url = `http://127.0.0.1:${await freePort()}/mcp`;
+    else {
+      const bad = await startBadCanary(mode, 1_000);
+      cleanup.push(() => bad.close());
+      url = bad.url;
+    }
+    const { proxy, client } = await proxyWith(
+      `
+[mirror]
+queue_size = 16
+concurrency = 4
+timeout_ms = ${mode === 'slow' ? 3_000 : 300}
+
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "canary"
+transport = "http"
+url = "${url}"
+mirror_of = "api"
+`,
+    );
+    let maxDepth = 0;
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.all(Array.from({ length: 10 }, (_, k) => client.callTool({ name: 'api/add', arguments: { a: round, b: k } })));
+      results.forEach((r, k) => expect(r.structuredContent).toEqual({ sum: round + k }));
+      const report = await mirrorReport(proxy);
+      maxDepth = Math.max(maxDepth, report.queue.depth);
+      expect(report.queue.depth).toBeLessThanOrEqual(16);
+    }
+    const c = await settled(proxy, 'canary');
+    expect(c.eligible).toBe(200);
+    expect(c.sampled).toBe(200);
+    expect(c.enqueued + c.dropped_queue_full).toBe(200);
+    expect(c[outcome]).toBeGreaterThan(0);
+    expect(c[outcome]).toBe(c.enqueued);
+    expect(maxDepth).toBeLessThanOrEqual(16);
+    if (mode === 'hang') expect(c.canary_timeout).toBe(c.enqueued);
+    // the primary saw every call exactly once
+    expect(primary.stats.calls['tool:add']).toBe(200);
+  });
+
+  it('memory stays bounded under a burst to a hanging canary (queue drops instead of growing)', async () => {
+    const primary = await demo({ name: 'api' });
+    const bad = await startBadCanary('hang');
+    cleanup.push(() => bad.close());
+    const { proxy, client } = await proxyWith(`
+[mirror]
+queue_size = 64
+concurrency = 8
+timeout_ms = 60000
+
+[[backends]]
+name = "api"
+transport = "http"
+url = "${primary.url}"
+
+[[backends]]
+name = "canary"
+transport = "http"
+url = "${bad.url}"
+mirror_of = "api"
+`);
+    const burst = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, k) => client.callTool({ name: 'api/echo', arguments: { message: 'x'.repeat(2_000) + (i + k) } })));
+      }
+    };
+    await burst(1_000);
+    const after1k = rssKib(proxy.pid).rss;
+    await burst(3_000);
+    const after4k = rssKib(proxy.pid).rss;
+    const r = await mirrorReport(proxy);
+    const c = r.mirrors[0].counters;
+    expect(r.queue.depth).toBeLessThanOrEqual(64);
+    expect(r.queue.in_flight).toBeLessThanOrEqual(8);
+    expect(c.dropped_queue_full).toBeGreaterThan(3_000);
+    expect(c.enqueued).toBeLessThanOrEqual(64 + 8);
+    // 3,000 more calls with 2 KB arguments would retain ≥ 6 MB if copies were kept; allow GC noise.
+    expect(after4k - after1k).toBeLessThan(24 * 1024);
+  });
+});
