@@ -131,21 +131,43 @@ export class HttpBackend extends BaseBackend {
     }
   }
 
-  async #readSse(body: Body, idText: string): Promise<Reply> {
+  /**
+   * Resolves as soon as the awaited response event arrives, but keeps reading
+   * the stream to its end: leaving it early would destroy the socket and cost
+   * a new connection per request (backends end the stream right after the reply).
+   */
+  #readSse(body: Body, idText: string): Promise<Reply> {
     const parser = new SseParser(this.opts.maxMessageBytes);
     body.setEncoding('utf8');
-    let reply: Reply | undefined;
-    for await (const chunk of body as AsyncIterable<string>) {
-      for (const ev of parser.push(chunk)) {
-        if (!ev.data) continue;
-        const msg = JSON.parse(ev.data) as JsonRpcMessage;
-        if (!('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === idText) reply = { raw: ev.data, idText };
-        else this.handleIncoming(msg);
-      }
-      if (reply) break;
-    }
-    if (!reply) throw new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" closed the SSE stream without answering`, { backend: this.name });
-    return reply;
+    return new Promise<Reply>((resolve, reject) => {
+      let reply: Reply | undefined;
+      const onChunk = (chunk: string): void => {
+        for (const ev of parser.push(chunk)) {
+          if (!ev.data) continue;
+          const msg = JSON.parse(ev.data) as JsonRpcMessage;
+          if (reply === undefined && !('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === idText) {
+            reply = { raw: ev.data, idText };
+            resolve(reply);
+          } else this.handleIncoming(msg);
+        }
+      };
+      body.on('data', (chunk: string) => {
+        try {
+          onChunk(chunk);
+        } catch (err) {
+          body.destroy();
+          if (!reply) reject(err);
+        }
+      });
+      body.on('error', (err) => {
+        if (!reply) reject(err);
+      });
+      const closed = (): void => {
+        if (!reply) reject(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" closed the SSE stream without answering`, { backend: this.name }));
+      };
+      body.on('end', closed);
+      body.on('close', closed);
+    });
   }
 
   #mapError(err: Error & { code?: string }, timeoutMs: number): Error {

@@ -36,9 +36,9 @@ export function demoStdio(...args: string[]): string {
   return `command = ${JSON.stringify(process.execPath)}\nargs = ${JSON.stringify([DEMO_STDIO, ...args])}`;
 }
 
-export async function startProxy(toml: string, extraArgs: string[] = []): Promise<ProxyHandle> {
+export async function startProxy(toml: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<ProxyHandle> {
   const file = tempFile('proxy.toml', toml);
-  const child = spawn(process.execPath, [CLI, '--config', file, '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, '--config', file, '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8');
   child.stdout!.resume();
