@@ -66,21 +66,29 @@ export class HttpBackend extends BaseBackend {
     }
   }
 
-  protected async send(idText: string, text: string, opts: RequestOptions): Promise<Reply> {
-    let res = await this.#post(text, opts.timeoutMs);
+  protected send(idText: string, text: string, opts: RequestOptions): Promise<Reply> {
+    if (!opts.ticket) return this.#exchange(idText, text, opts.timeoutMs, undefined);
+    const state: { body?: Body } = {};
+    const cancelled = new Promise<never>((_, reject) => {
+      opts.ticket!.cancel = (reason: string) => {
+        this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
+        state.body?.destroy();
+        reject(new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
+      };
+    });
+    return Promise.race([this.#exchange(idText, text, opts.timeoutMs, state), cancelled]);
+  }
+
+  async #exchange(idText: string, text: string, timeoutMs: number, state: { body?: Body } | undefined): Promise<Reply> {
+    let res = await this.#post(text, timeoutMs);
     if (res.statusCode === 404 && this.#sessionId && this.state === 'ready') {
       await res.body.dump();
       this.log.info('backend session expired (404); re-initialising');
       await this.#reinitialize();
-      res = await this.#post(text, opts.timeoutMs);
+      res = await this.#post(text, timeoutMs);
     }
-    if (opts.ticket) {
-      opts.ticket.cancel = (reason: string) => {
-        this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
-        res.body.destroy();
-      };
-    }
-    return this.#readReply(res, idText, opts.timeoutMs);
+    if (state) state.body = res.body;
+    return this.#readReply(res, idText, timeoutMs);
   }
 
   protected post(text: string): void {
