@@ -137,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const { url } = await relay.listen();
   log.info({ backends: relay.backends.map((b) => `${b.name}:${b.state}`).join(','), stages: relay.stages.join(',') || 'none' }, `listening on ${url}`);
+  // The ready line is part of the CLI contract: print it even when info logs are off.
+  if (!log.isLevelEnabled('info')) process.stderr.write(`listening on ${url}\n`);
   if (demo) {
     process.stderr.write(`\nmcp-relay demo is up. MCP endpoint: ${url}\nTry it:  node dist/cli.js try ${url}   (or point any MCP client at the URL)\n\n`);
   }

@@ -20,6 +20,11 @@ export interface HttpBackendOptions extends BackendOptions {
 }
 
 type Body = Dispatcher.ResponseData['body'];
+/** Per-request state shared by the deadline, cancellation and the exchange. */
+interface Exchange {
+  done: boolean;
+  body: Body | undefined;
+}
 const STREAM_RETRY_MS = 1_000;
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -66,28 +71,58 @@ export class HttpBackend extends BaseBackend {
     }
   }
 
+  /**
+   * One request with a total deadline (like stdio: progress does not extend it)
+   * and client cancellation. Either one tells the backend with
+   * notifications/cancelled and drops the response stream.
+   */
   protected send(idText: string, text: string, opts: RequestOptions): Promise<Reply> {
-    if (!opts.ticket) return this.#exchange(idText, text, opts.timeoutMs, undefined);
-    const state: { body?: Body } = {};
-    const cancelled = new Promise<never>((_, reject) => {
-      opts.ticket!.cancel = (reason: string) => {
+    const ex: Exchange = { done: false, body: undefined };
+    return new Promise<Reply>((resolve, reject) => {
+      const abort = (reason: string, err: RelayError): void => {
+        if (ex.done) return;
+        ex.done = true;
+        clearTimeout(timer);
         this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
-        state.body?.destroy();
-        reject(new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
+        ex.body?.destroy();
+        reject(err);
       };
+      const timer = setTimeout(
+        () => abort('timeout', new RelayError('BACKEND_TIMEOUT', `Backend "${this.name}" did not answer within ${opts.timeoutMs} ms`, { backend: this.name, timeoutMs: opts.timeoutMs })),
+        opts.timeoutMs,
+      );
+      if (opts.ticket) opts.ticket.cancel = (reason) => abort(reason, new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
+      this.#exchange(idText, text, opts.timeoutMs, ex).then(
+        (reply) => {
+          if (ex.done) return;
+          ex.done = true;
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        (err: Error) => {
+          if (ex.done) return;
+          ex.done = true;
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
     });
-    return Promise.race([this.#exchange(idText, text, opts.timeoutMs, state), cancelled]);
   }
 
-  async #exchange(idText: string, text: string, timeoutMs: number, state: { body?: Body } | undefined): Promise<Reply> {
-    let res = await this.#post(text, timeoutMs);
-    if (res.statusCode === 404 && this.#sessionId && this.state === 'ready') {
+  async #exchange(idText: string, text: string, timeoutMs: number, ex: Exchange): Promise<Reply> {
+    // undici's own timeouts are a backstop; the deadline above is the contract.
+    let res = await this.#post(text, timeoutMs + 1_000);
+    if (res.statusCode === 404 && this.#sessionId && this.state === 'ready' && !ex.done) {
       await res.body.dump();
       this.log.info('backend session expired (404); re-initialising');
       await this.#reinitialize();
-      res = await this.#post(text, timeoutMs);
+      res = await this.#post(text, timeoutMs + 1_000);
     }
-    if (state) state.body = res.body;
+    if (ex.done) {
+      res.body.destroy();
+      throw new RelayError('REQUEST_CANCELLED', 'Request abandoned');
+    }
+    ex.body = res.body;
     return this.#readReply(res, idText, timeoutMs);
   }
 

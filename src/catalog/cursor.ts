@@ -8,6 +8,7 @@ export function decodeCursor(cursor: string): { backend: string; page: number } 
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const nl = text.lastIndexOf('\n');
   if (nl <= 0) return undefined;
-  const page = Number(text.slice(nl + 1));
-  return Number.isInteger(page) && page >= 0 ? { backend: text.slice(0, nl), page } : undefined;
+  const digits = text.slice(nl + 1);
+  const page = Number(digits);
+  return /^\d{1,16}$/.test(digits) && Number.isSafeInteger(page) ? { backend: text.slice(0, nl), page } : undefined;
 }

@@ -111,27 +111,39 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, path:
 function formatIssues(issues: readonly z.core.$ZodIssue[], file: string, raw: unknown): string {
   const lines = issues.slice(0, 10).map((issue) => {
     const path = issue.path.map(String);
-    const where = describePath(path, raw);
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.map((k) => `\`${k}\``).join(', ');
-      return `${file}: unknown key ${keys} in ${where} (check the spelling; docs/configuration.md lists every key)`;
+      return `${file}: unknown key ${keys} in ${describeTable(path, raw)} (check the spelling; docs/configuration.md lists every key)`;
     }
-    const key = path.length ? `\`${path.join('.')}\`` : 'the file';
-    return `${file}: key ${key} in ${where}: ${issue.message}`;
+    // The key is the last name in the path; trailing array indices are shown as [n].
+    let k = path.length;
+    while (k > 0 && /^\d+$/.test(path[k - 1]!)) k--;
+    const table = path.slice(0, Math.max(0, k - 1));
+    const key = k > 0 ? `\`${path[k - 1]}${path.slice(k).map((i) => `[${i}]`).join('')}\`` : 'the file';
+    const message = issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : issue.message;
+    return `${file}: key ${key} in ${describeTable(table, raw)}: ${message}`;
   });
   if (issues.length > 10) lines.push(`… and ${issues.length - 10} more`);
   return lines.join('\n');
 }
 
-/** "[[backends]] #2 (name = \"files\")" or "[proxy.listen]". */
-function describePath(path: string[], raw: unknown): string {
+/**
+ * Names the table a path points into, as a user reads the file:
+ * "[proxy.listen]", "[[backends]] #2 (name = \"files\")",
+ * "[[backends]] #2 (name = \"files\") [[backends.aliases]] #1", "the top level".
+ */
+function describeTable(path: string[], raw: unknown): string {
+  if (!path.length) return 'the top level';
   if (path[0] === 'backends' && path.length >= 2) {
     const label = backendLabel(raw, Number(path[1]));
-    const sub = path.slice(2).filter((p) => !/^\d+$/.test(p));
-    return sub.length > 1 ? `${label} table ${sub.slice(0, -1).join('.')}` : label;
+    const rest = path.slice(2);
+    if (!rest.length) return label;
+    const name = rest.filter((p) => !/^\d+$/.test(p)).join('.');
+    const index = rest.find((p) => /^\d+$/.test(p));
+    return index === undefined ? `${label} [backends.${name}]` : `${label} [[backends.${name}]] #${Number(index) + 1}`;
   }
-  const tables = path.filter((p) => !/^\d+$/.test(p)).slice(0, -1);
-  return tables.length ? `[${tables.join('.')}]` : 'the top level';
+  const names = path.filter((p) => !/^\d+$/.test(p));
+  return `[${names.join('.')}]`;
 }
 
 function backendLabel(raw: unknown, index: number): string {

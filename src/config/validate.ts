@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { BackendConfig, RelayConfig } from './schema.js';
+import { compilePath } from '../mirror/diff.js';
 
 export const NAME_CHARS = /^[A-Za-z0-9._-]+$/;
 export const MAX_NAME_LENGTH = 128;
@@ -39,6 +40,14 @@ export function validateConfig(cfg: RelayConfig, file: string): void {
       }
     }
     validateAliases(b, label, fail);
+  });
+
+  cfg.mirror.ignore_paths.forEach((p, i) => {
+    try {
+      compilePath(p);
+    } catch (err) {
+      fail(`key \`ignore_paths\` in [mirror], entry #${i + 1}: ${(err as Error).message}`);
+    }
   });
 
   cfg.backends.forEach((b, i) => {

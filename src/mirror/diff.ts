@@ -22,8 +22,9 @@ export function compilePath(path: string): Segment[] {
   const re = /\.([A-Za-z_$][\w$-]*)|\[(\*|\d+)\]|\["([^"]+)"\]/gy;
   re.lastIndex = 1;
   while (re.lastIndex < path.length) {
+    const at = re.lastIndex;
     const m = re.exec(path);
-    if (!m) throw new Error(`ignore path "${path}": cannot parse at "${path.slice(re.lastIndex)}"`);
+    if (!m) throw new Error(`ignore path "${path}": cannot parse at "${path.slice(at)}" (use .key, [n], [*] or ["key"])`);
     if (m[1] !== undefined) segs.push({ key: m[1] });
     else if (m[2] === '*') segs.push({ any: true });
     else if (m[2] !== undefined) segs.push({ index: Number(m[2]) });

@@ -76,25 +76,31 @@ export function requestText(idText: string, method: string, params: unknown): st
 
 /**
  * Replaces the backend's id in a raw response with the client's id.
- * Backend ids are strings minted by mcp-relay ("~r" + counter), so the token
- * `"id":"~r…"` is found at the end (TypeScript SDK order: result, jsonrpc, id)
- * or near the start (Python order: jsonrpc, id, result). Anything else falls
+ * Backend ids are strings minted by mcp-relay ("~r" + counter). The token
+ * `"id":"~r…"` is swapped in place only where it can only be the top-level id:
+ * as the last member (TypeScript SDK order: result, jsonrpc, id) or right after
+ * the opening brace / `"jsonrpc":"2.0",` (Python order). Anything else falls
  * back to parse + set + stringify, which is always correct.
  */
 export function swapId(raw: string, backendIdText: string, clientIdText: string): string {
   const token = `"id":${backendIdText}`;
+  // TypeScript SDK order: the top-level id is the last member, right before the final brace.
   const tail = raw.length - token.length - 1;
-  if (tail > 0 && raw.startsWith(token, tail) && raw.charCodeAt(raw.length - 1) === 125 /* } */) {
-    return raw.slice(0, tail) + `"id":${clientIdText}}`;
+  if (tail > 0 && raw.charCodeAt(raw.length - 1) === 125 /* } */ && raw.startsWith(token, tail)) {
+    const before = raw.charCodeAt(tail - 1);
+    if (before === 44 /* , */ || before === 123 /* { */) return raw.slice(0, tail) + `"id":${clientIdText}}`;
   }
-  const head = raw.indexOf(token);
-  if (head > 0 && head < 40) {
-    return raw.slice(0, head) + `"id":${clientIdText}` + raw.slice(head + token.length);
+  // Python SDK order: {"jsonrpc":"2.0","id":…, or the id first.
+  for (const head of [PY_HEAD, '{']) {
+    if (raw.startsWith(head) && raw.startsWith(token, head.length)) {
+      return head + `"id":${clientIdText}` + raw.slice(head.length + token.length);
+    }
   }
   const msg = JSON.parse(raw) as JsonRpcResponse;
   msg.id = JSON.parse(clientIdText) as JsonRpcId;
   return JSON.stringify(msg);
 }
+const PY_HEAD = '{"jsonrpc":"2.0",';
 
 /** Reads `_meta.progressToken` from request params, if any. */
 export function progressTokenOf(params: Record<string, unknown> | undefined): string | number | undefined {

@@ -25,7 +25,6 @@ export class SseParser {
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: string): SseEvent[] {
     this.#buf += chunk;
-    if (this.#buf.length > this.#max) throw new Error(`SSE event exceeds ${this.#max} bytes`);
     const out: SseEvent[] = [];
     let start = 0;
     for (;;) {
@@ -37,6 +36,7 @@ export class SseParser {
       this.#line(line, out);
     }
     this.#buf = this.#buf.slice(start);
+    if (this.#buf.length > this.#max) throw new Error(`SSE event exceeds ${this.#max} bytes`);
     return out;
   }
 

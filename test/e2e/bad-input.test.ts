@@ -173,7 +173,7 @@ describe('after all of that', () => {
     const r = await c.callTool({ name: 'd/add', arguments: { a: 20, b: 22 } });
     expect(r.structuredContent).toEqual({ sum: 42 });
     await c.close();
-    const health = await (await fetch(`${proxy.base}/admin/health`)).json();
+    const health = (await (await fetch(`${proxy.base}/admin/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
   });
 });

@@ -93,9 +93,9 @@ url = "http://127.0.0.1:${dead}/mcp"
     started.push(proxy);
     const health = await fetch(`${proxy.base}/admin/health`);
     expect(health.status).toBe(200);
-    const body = await health.json();
+    const body = (await health.json()) as { status: string; backends: { name: string; status: string }[] };
     expect(body.status).toBe('degraded');
-    expect(body.backends.find((b: { name: string }) => b.name === 'gone').status).not.toBe('ready');
+    expect(body.backends.find((b) => b.name === 'gone')!.status).not.toBe('ready');
     const c = await connect(proxy.url);
     expect((await c.callTool({ name: 'ok/add', arguments: { a: 1, b: 1 } })).structuredContent).toEqual({ sum: 2 });
     const e = await c.callTool({ name: 'gone/anything', arguments: {} }).catch((err: { data: unknown }) => err);

@@ -37,14 +37,16 @@ async function mirrorReport(proxy: ProxyHandle): Promise<any> {
   return getJson(`${proxy.base}/admin/mirror`);
 }
 
+type Counters = Record<'eligible' | 'sampled' | 'enqueued' | 'dropped_queue_full' | 'sent' | 'succeeded' | 'failed' | 'timed_out' | 'same' | 'content_differs' | 'canary_timeout' | 'both_error', number>;
+
 /** Waits until every enqueued copy has an outcome. */
-async function settled(proxy: ProxyHandle, mirror: string): Promise<Record<string, number>> {
-  return eventually(async () => {
+async function settled(proxy: ProxyHandle, mirror: string): Promise<Counters> {
+  return (await eventually<Counters | undefined>(async () => {
     const r = await mirrorReport(proxy);
     const m = r.mirrors.find((x: { mirror: string }) => x.mirror === mirror);
     const c = m.counters;
-    return r.queue.in_flight === 0 && r.queue.depth === 0 && c.succeeded + c.failed + c.timed_out === c.enqueued ? (c as Record<string, number>) : undefined;
-  }, `mirror ${mirror} to settle`, 20_000);
+    return r.queue.in_flight === 0 && r.queue.depth === 0 && c.succeeded + c.failed + c.timed_out === c.enqueued ? (c as Counters) : undefined;
+  }, `mirror ${mirror} to settle`, 20_000))!;
 }
 
 describe('sampling', () => {

@@ -152,11 +152,15 @@ describe('config: unknown keys (strict schema)', () => {
     expect(msg).toContain(`unknown key \`${key}\``);
     expect(msg).toContain(table);
   });
-  it('names the backend and sub-table for an unknown key in [backends.timeout]', () => {
-    const msg = errorOf(STDIO + `[backends.timeout]\nsecs = 3\n`);
-    expect(msg).toContain('`secs`');
-    expect(msg).toContain('[[backends]] #1 (name = "files")');
-    expect(msg).toContain('timeout');
+  // Same for sub-tables of a backend: the line must name the backend and the sub-table.
+  it.each([
+    ['timeout', STDIO + `[backends.timeout]\nseconds = 3\nsecs = 3\n`, 'secs'],
+    ['aliases', STDIO + `[[backends.aliases]]\nfrom = "a"\nto = "b"\ntoo = "c"\n`, 'too'],
+  ])('names the backend and its sub-table %s for an unknown key in it', (table, text, key) => {
+    const line = errorOf(text).split('\n').find((l) => l.includes(`\`${key}\``));
+    expect(line).toBeDefined();
+    expect(line).toContain('[[backends]] #1 (name = "files")');
+    expect(line).toContain(table);
   });
 });
 
@@ -183,7 +187,7 @@ describe('config: keys of the mcp-proxy format that are not implemented', () => 
   });
   it('rejects an unknown transport with the allowed values', () => {
     const msg = errorOf(`[[backends]]\nname = "x"\ntransport = "grpc"\nurl = "http://x"\n`);
-    expect(msg).toContain('`backends.0.transport`');
+    expect(msg).toContain('`transport` in [[backends]] #1 (name = "x")');
     expect(msg).toContain('[[backends]] #1 (name = "x")');
     expect(msg).toMatch(/"stdio"\|"http"/);
   });
@@ -193,22 +197,22 @@ describe('config: schema value rules name the key', () => {
   it.each([
     ['no backends', `[proxy]\nname = "x"\n`, '`backends`'],
     ['empty backends', `backends = []\n`, 'at least one [[backends]] entry is required'],
-    ['port > 65535', `[proxy.listen]\nport = 70000\n` + STDIO, '`proxy.listen.port` in [proxy.listen]'],
-    ['negative port', `[proxy.listen]\nport = -1\n` + STDIO, '`proxy.listen.port`'],
-    ['empty host', `[proxy.listen]\nhost = ""\n` + STDIO, '`proxy.listen.host`'],
-    ['relative path', `[proxy.http]\npath = "mcp"\n` + STDIO, '`proxy.http.path` in [proxy.http]: must be an absolute URL path'],
-    ['max_body_bytes 0', `[proxy.http]\nmax_body_bytes = 0\n` + STDIO, '`proxy.http.max_body_bytes`'],
-    ['max_batch float', `[proxy.http]\nmax_batch = 1.5\n` + STDIO, '`proxy.http.max_batch`'],
-    ['empty proxy name', `[proxy]\nname = ""\n` + STDIO, '`proxy.name` in [proxy]: must not be empty'],
-    ['mirror threads 65', `[mirror]\nthreads = 65\n` + STDIO, '`mirror.threads` in [mirror]'],
-    ['mirror sample_size', `[mirror]\nsample_size = 10001\n` + STDIO, '`mirror.sample_size`'],
-    ['mirror queue_size 0', `[mirror]\nqueue_size = 0\n` + STDIO, '`mirror.queue_size`'],
-    ['log level', `[observability]\nlog_level = "loud"\n` + STDIO, '`observability.log_level` in [observability]'],
-    ['empty backend name', `[[backends]]\nname = ""\ntransport = "stdio"\ncommand = "x"\n`, '`backends.0.name`'],
-    ['ftp url', `[[backends]]\nname = "w"\ntransport = "http"\nurl = "ftp://x/mcp"\n`, '`backends.0.url` in [[backends]] #1 (name = "w"): must be an http:// or https:// URL'],
-    ['timeout 0', STDIO + `[backends.timeout]\nseconds = 0\n`, '`backends.0.timeout.seconds`'],
-    ['max_message_bytes 0', STDIO + `max_message_bytes = 0\n`, '`backends.0.max_message_bytes`'],
-    ['args not strings', STDIO + `args = [1]\n`, '`backends.0.args.0`'],
+    ['port > 65535', `[proxy.listen]\nport = 70000\n` + STDIO, '`port` in [proxy.listen]'],
+    ['negative port', `[proxy.listen]\nport = -1\n` + STDIO, '`port` in [proxy.listen]'],
+    ['empty host', `[proxy.listen]\nhost = ""\n` + STDIO, '`host` in [proxy.listen]'],
+    ['relative path', `[proxy.http]\npath = "mcp"\n` + STDIO, '`path` in [proxy.http]: must be an absolute URL path'],
+    ['max_body_bytes 0', `[proxy.http]\nmax_body_bytes = 0\n` + STDIO, '`max_body_bytes` in [proxy.http]'],
+    ['max_batch float', `[proxy.http]\nmax_batch = 1.5\n` + STDIO, '`max_batch` in [proxy.http]'],
+    ['empty proxy name', `[proxy]\nname = ""\n` + STDIO, '`name` in [proxy]: must not be empty'],
+    ['mirror threads 65', `[mirror]\nthreads = 65\n` + STDIO, '`threads` in [mirror]'],
+    ['mirror sample_size', `[mirror]\nsample_size = 10001\n` + STDIO, '`sample_size` in [mirror]'],
+    ['mirror queue_size 0', `[mirror]\nqueue_size = 0\n` + STDIO, '`queue_size` in [mirror]'],
+    ['log level', `[observability]\nlog_level = "loud"\n` + STDIO, '`log_level` in [observability]'],
+    ['empty backend name', `[[backends]]\nname = ""\ntransport = "stdio"\ncommand = "x"\n`, '`name` in [[backends]] #1'],
+    ['ftp url', `[[backends]]\nname = "w"\ntransport = "http"\nurl = "ftp://x/mcp"\n`, '`url` in [[backends]] #1 (name = "w"): must be an http:// or https:// URL'],
+    ['timeout 0', STDIO + `[backends.timeout]\nseconds = 0\n`, '`seconds` in [[backends]] #1 (name = "files") [backends.timeout]'],
+    ['max_message_bytes 0', STDIO + `max_message_bytes = 0\n`, '`max_message_bytes` in [[backends]] #1'],
+    ['args not strings', STDIO + `args = [1]\n`, '`args[0]` in [[backends]] #1'],
   ])('%s', (_label, text, expected) => {
     expect(errorOf(text)).toContain(expected);
   });
@@ -306,8 +310,8 @@ describe('config: aliases', () => {
   });
   it('missing `to` names the aliases table', () => {
     const msg = errorOf(STDIO + `[[backends.aliases]]\nfrom = "a"\n`);
-    expect(msg).toContain('`backends.0.aliases.0.to`');
-    expect(msg).toContain('[[backends]] #1 (name = "files") table aliases');
+    expect(msg).toContain('`to` in [[backends]] #1');
+    expect(msg).toContain('[[backends]] #1 (name = "files") [[backends.aliases]] #1');
   });
 });
 
@@ -334,14 +338,14 @@ describe('config: mirroring', () => {
   });
   it('mirror_percent 0', () => {
     const msg = errorOf(canary(`mirror_of = "web"\nmirror_percent = 0\n`));
-    expect(msg).toContain('key `backends.1.mirror_percent` in [[backends]] #2 (name = "canary"): must be 1..100');
+    expect(msg).toContain('key `mirror_percent` in [[backends]] #2 (name = "canary"): must be 1..100');
   });
   it('mirror_percent 101', () => {
     const msg = errorOf(canary(`mirror_of = "web"\nmirror_percent = 101\n`));
-    expect(msg).toContain('key `backends.1.mirror_percent` in [[backends]] #2 (name = "canary"): must be 1..100');
+    expect(msg).toContain('key `mirror_percent` in [[backends]] #2 (name = "canary"): must be 1..100');
   });
   it('mirror_percent 2.5', () => {
-    expect(errorOf(canary(`mirror_of = "web"\nmirror_percent = 2.5\n`))).toContain('`backends.1.mirror_percent`');
+    expect(errorOf(canary(`mirror_of = "web"\nmirror_percent = 2.5\n`))).toContain('`mirror_percent` in [[backends]] #2');
   });
   it.each([
     ['mirror_percent', `mirror_percent = 10\n`],
@@ -357,7 +361,7 @@ describe('config: mirroring', () => {
   it('an invalid [mirror] ignore path is a config error naming the key', () => {
     // compilePath() rejects it at startup; `--check` should reject it too.
     const msg = errorOf(`[mirror]\nignore_paths = ["structuredContent.at"]\n` + STDIO);
-    expect(msg).toContain('mirror.ignore_paths');
+    expect(msg).toContain('`ignore_paths` in [mirror]');
   });
 });
 
@@ -396,7 +400,7 @@ describe('config: ${VAR} interpolation', () => {
     expect(load(STDIO + `args = ["$HOME", "cost $5", "\${X}\${Y}"]\n`, { X: '1', Y: '2' }).backends[0]!.args).toEqual(['$HOME', 'cost $5', '12']);
   });
   it('interpolates before validation', () => {
-    expect(errorOf(`[[backends]]\nname = "web"\ntransport = "http"\nurl = "\${URL:-not a url}"\n`)).toContain('`backends.0.url`');
+    expect(errorOf(`[[backends]]\nname = "web"\ntransport = "http"\nurl = "\${URL:-not a url}"\n`)).toContain('`url` in [[backends]] #1');
     expect(load(`[proxy.listen]\nhost = "\${H:-127.0.0.1}"\n` + STDIO).proxy.listen.host).toBe('127.0.0.1');
   });
   it('does not interpolate not-yet-implemented keys first', () => {
