@@ -33,6 +33,13 @@ async function proxyWith(toml: string, nodeArgs: string[] = []): Promise<{ proxy
   return { proxy, client };
 }
 
+/** A primary `api` plus mirror backends of it; `mirrorTable` is the [mirror] table body. */
+function mirrorConfig(primaryUrl: string, mirrors: { name: string; url: string; keys?: string }[], mirrorTable = ''): string {
+  const head = mirrorTable ? `[mirror]\n${mirrorTable}\n` : '';
+  const canaries = mirrors.map((m) => `[[backends]]\nname = "${m.name}"\ntransport = "http"\nurl = "${m.url}"\nmirror_of = "api"\n${m.keys ?? ''}\n`).join('\n');
+  return `${head}[[backends]]\nname = "api"\ntransport = "http"\nurl = "${primaryUrl}"\n\n${canaries}`;
+}
+
 async function mirrorReport(proxy: ProxyHandle): Promise<any> {
   return getJson(`${proxy.base}/admin/mirror`);
 }
@@ -54,26 +61,7 @@ describe('sampling', () => {
     const primary = await demo({ name: 'api' });
     const v2 = await demo({ name: 'api', variant: 'v2' });
     const v3 = await demo({ name: 'api', variant: 'v3' });
-    const { proxy, client } = await proxyWith(`
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "api-v2"
-transport = "http"
-url = "${v2.url}"
-mirror_of = "api"
-mirror_percent = 10
-
-[[backends]]
-name = "api-v3"
-transport = "http"
-url = "${v3.url}"
-mirror_of = "api"
-mirror_percent = 3
-`);
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'api-v2', url: v2.url, keys: 'mirror_percent = 10' }, { name: 'api-v3', url: v3.url, keys: 'mirror_percent = 3' }]));
     for (let i = 0; i < 20; i++) await client.listTools();
     for (let i = 0; i < 1000; i++) {
       const r = await client.callTool({ name: 'api/add', arguments: { a: i, b: 1 } });
@@ -96,18 +84,7 @@ mirror_percent = 3
   it('hides mirror backends from lists and direct calls, and never mirrors lists', async () => {
     const primary = await demo({ name: 'api' });
     const canary = await demo({ name: 'api', variant: 'canary' });
-    const { proxy, client } = await proxyWith(`
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "canary"
-transport = "http"
-url = "${canary.url}"
-mirror_of = "api"
-`);
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'canary', url: canary.url }]));
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names.some((n) => n.startsWith('canary/'))).toBe(false);
     const e = await client.callTool({ name: 'canary/add', arguments: { a: 1, b: 1 } }).catch((err: { data: { code: string } }) => err);
@@ -125,26 +102,7 @@ describe('safety', () => {
     const primary = await demo({ name: 'api' });
     const ro = await demo({ name: 'api', variant: 'ro' });
     const only = await demo({ name: 'api', variant: 'only' });
-    const { proxy, client } = await proxyWith(`
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "ro"
-transport = "http"
-url = "${ro.url}"
-mirror_of = "api"
-mirror_read_only = true
-
-[[backends]]
-name = "only"
-transport = "http"
-url = "${only.url}"
-mirror_of = "api"
-mirror_tools = ["echo"]
-`);
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'ro', url: ro.url, keys: 'mirror_read_only = true' }, { name: 'only', url: only.url, keys: 'mirror_tools = ["echo"]' }]));
     for (let i = 0; i < 5; i++) {
       await client.callTool({ name: 'api/write_note', arguments: { text: `n${i}` } });
       await client.callTool({ name: 'api/add', arguments: { a: i, b: i } });
@@ -163,21 +121,7 @@ describe('shadow diff', () => {
   it('classifies differing answers, keeps samples, and ignores volatile fields by JSON path', async () => {
     const primary = await demo({ name: 'api' });
     const canary = await demo({ name: 'api', wrongAdd: true, delayMs: 5 });
-    const { proxy, client } = await proxyWith(`
-[mirror]
-ignore_paths = ["$.structuredContent.at"]
-
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "canary"
-transport = "http"
-url = "${canary.url}"
-mirror_of = "api"
-`);
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'canary', url: canary.url }], 'ignore_paths = ["$.structuredContent.at"]'));
     for (let i = 0; i < 4; i++) await client.callTool({ name: 'api/add', arguments: { a: i, b: 10 } });
     for (let i = 0; i < 3; i++) await client.callTool({ name: 'api/time', arguments: {} });
     await client.callTool({ name: 'api/fail', arguments: {} }).catch(() => undefined);
@@ -199,18 +143,7 @@ mirror_of = "api"
   it('without the ignore path, a timestamp makes answers differ', async () => {
     const primary = await demo({ name: 'api' });
     const canary = await demo({ name: 'api', delayMs: 5 });
-    const { proxy, client } = await proxyWith(`
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "canary"
-transport = "http"
-url = "${canary.url}"
-mirror_of = "api"
-`);
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'canary', url: canary.url }]));
     for (let i = 0; i < 3; i++) await client.callTool({ name: 'api/time', arguments: {} });
     expect(await settled(proxy, 'canary')).toMatchObject({ content_differs: 3 });
   });
@@ -232,25 +165,7 @@ describe('a canary that misbehaves never touches the primary', () => {
       cleanup.push(() => bad.close());
       url = bad.url;
     }
-    const { proxy, client } = await proxyWith(
-      `
-[mirror]
-queue_size = 16
-concurrency = 4
-timeout_ms = ${mode === 'slow' ? 3_000 : 300}
-
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "canary"
-transport = "http"
-url = "${url}"
-mirror_of = "api"
-`,
-    );
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'canary', url }], `queue_size = 16\nconcurrency = 4\ntimeout_ms = ${mode === 'slow' ? 3_000 : 300}`));
     let maxDepth = 0;
     for (let round = 0; round < 20; round++) {
       const results = await Promise.all(Array.from({ length: 10 }, (_, k) => client.callTool({ name: 'api/add', arguments: { a: round, b: k } })));
@@ -277,26 +192,7 @@ mirror_of = "api"
     cleanup.push(() => bad.close());
     // A 96 MiB old-space limit: retaining the ~4,000 dropped copies below (20 KB of
     // arguments plus a 20 KB primary result each, ≈ 160 MB) would crash the proxy.
-    const { proxy, client } = await proxyWith(
-      `
-[mirror]
-queue_size = 64
-concurrency = 8
-timeout_ms = 60000
-
-[[backends]]
-name = "api"
-transport = "http"
-url = "${primary.url}"
-
-[[backends]]
-name = "canary"
-transport = "http"
-url = "${bad.url}"
-mirror_of = "api"
-`,
-      ['--max-old-space-size=96'],
-    );
+    const { proxy, client } = await proxyWith(mirrorConfig(primary.url, [{ name: 'canary', url: bad.url }], 'queue_size = 64\nconcurrency = 8\ntimeout_ms = 60000'), ['--max-old-space-size=96']);
     const big = 'x'.repeat(20_000);
     let maxDepth = 0;
     let maxInFlight = 0;
