@@ -9,10 +9,10 @@ import type { CancelTicket, RequestOptions } from '../backends/backend.js';
 import type { Catalog, ListKind, Route } from '../catalog/catalog.js';
 import type { RelayConfig } from '../config/schema.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
-import { RelayError, toRpcError } from '../errors.js';
+import { RelayError, toRpcError, type RpcErrorObject } from '../errors.js';
 import type { MirrorEngine } from '../mirror/engine.js';
 import type { CallContext, Handler, RoutedMethod } from '../pipeline/types.js';
-import { errorText, idJson, notificationText, progressTokenOf, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
 import type { Session } from './session.js';
 
 const LIST_METHODS: Record<string, ListKind> = {
@@ -122,10 +122,20 @@ export class Dispatcher {
     session.inflight.set(id, ticket);
     try {
       const reply = await this.#pipeline(ctx);
+      if (method === 'resources/read') return this.#exposeContents(route, reply.raw, id);
       return swapId(reply.raw, reply.idText, id);
     } finally {
       session.inflight.delete(id);
     }
+  }
+
+  /** resources/read: contents carry backend-local URIs; give the client the ones it can read again. */
+  #exposeContents(route: Route, raw: string, id: string): string {
+    const msg = JSON.parse(raw) as { result?: { contents?: { uri?: unknown }[] }; error?: unknown };
+    for (const c of msg.result?.contents ?? []) {
+      if (typeof c.uri === 'string') c.uri = this.#catalog.exposeUri(route.backend.name, c.uri);
+    }
+    return msg.error !== undefined ? errorText(id, msg.error as RpcErrorObject) : resultText(id, msg.result);
   }
 
   /** Namespace + alias → Route; the only place client-facing names are resolved. */

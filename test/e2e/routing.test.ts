@@ -193,8 +193,11 @@ describe('routing calls', () => {
     const c = await client();
     const about = await c.readResource({ uri: 'files/demo://about' });
     expect(JSON.stringify(about.contents)).toContain('demo server files');
+    // contents name the URI the client used (alias and namespace applied), not the backend's
+    expect(about.contents[0]!.uri).toBe('files/demo://about');
     const item = await c.readResource({ uri: 'web/demo://item/7' });
     expect(JSON.stringify(item.contents)).toContain('item 7');
+    expect(item.contents[0]!.uri).toBe('web/demo://item/7');
     const hidden = await rpcError(() => c.readResource({ uri: 'files/demo://info' }));
     expect(hidden.data).toMatchObject({ code: 'UNKNOWN_RESOURCE' });
     const prompt = await c.getPrompt({ name: 'files/greet', arguments: { name: 'bob' } });
