@@ -13,7 +13,8 @@ import { Catalog, type ListKind } from './catalog/catalog.js';
 import type { RelayConfig } from './config/schema.js';
 import { DEFAULTS } from './config/defaults.js';
 import { MirrorEngine, type MirrorOverrides } from './mirror/engine.js';
-import { composePipeline } from './pipeline/order.js';
+import { buildPipeline } from './pipeline/order.js';
+import { VirtualTools } from './tools/virtual.js';
 import { Dispatcher } from './server/dispatch.js';
 import { SessionStore } from './server/session.js';
 import { createHttpFront } from './server/http.js';
@@ -63,21 +64,22 @@ export class Relay {
     };
     const primaries = config.backends.filter((b) => b.mirror_of === undefined);
     this.backends = primaries.map((b) => createBackend(b, { clientName: config.proxy.name, clientVersion: config.proxy.version, log, hooks }));
+    const pipeline = buildPipeline({ config, mirror: this.mirror, log, backends: new Map(primaries.map((b) => [b.name, b])) });
+    this.stages = [...pipeline.active];
+    const virtual = new VirtualTools(config, () => this.catalog);
     this.catalog = new Catalog(
       this.backends.map((backend, i) => ({ backend, aliases: primaries[i]!.aliases })),
       config.proxy.separator,
       log,
       {
         onListChanged: (kind) => this.sessions.broadcast(notificationText(CLIENT_LIST_CHANGED[kind], undefined)),
-        decorateRoute: (route, kind) => {
-          route.mirrors = this.mirror?.linksFor(route, kind) ?? null;
-        },
+        transform: (item, ref) => pipeline.transform(item, ref),
+        handlerFor: (route) => pipeline.handlerFor(route),
+        ...(virtual.size ? { virtualTools: () => ({ items: virtual.items(), replace: virtual.replaceList }) } : {}),
       },
     );
     this.sessions = new SessionStore(config.proxy.http.max_sessions, config.proxy.http.session_idle_seconds);
-    const { handler, active } = composePipeline({ config, mirror: this.mirror, log });
-    this.stages = active;
-    this.dispatcher = new Dispatcher(this.catalog, config, handler, this.mirror);
+    this.dispatcher = new Dispatcher(this.catalog, config, virtual);
   }
 
   /** Connects every backend (bounded wait) and loads their catalogs. */

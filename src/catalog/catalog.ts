@@ -16,7 +16,8 @@ import type { Backend } from '../backends/backend.js';
 import { parseResult } from '../backends/backend.js';
 import type { Logger } from '../util/log.js';
 import { aliasTable, join, split, unalias, type AliasTable } from './namespace.js';
-import { encodeCursor, decodeCursor } from './cursor.js';
+import { encodeCursor } from './cursor.js';
+import { Denied, type Handler, type ItemRef } from '../pipeline/types.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 export const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
@@ -32,15 +33,18 @@ const LIST_TIMEOUT_MS = 30_000;
 
 type Item = Record<string, unknown>;
 
-/** Where a call goes. Stages may attach precomputed data (e.g. mirror targets). */
+/** Where a call goes, and the handler composed for it (see pipeline/order.ts). */
 export interface Route {
   readonly backend: Backend;
+  readonly kind: 'tool' | 'prompt' | 'resource';
   readonly exposed: string;
+  /** Backend-local name (tools, prompts) or URI (resources). */
   readonly local: string;
   /** Tools: annotations.readOnlyHint === true. Prompts and resources are reads. */
   readonly readOnly: boolean;
-  /** Precomputed by the mirror stage when the route is built; null when not mirrored. */
-  mirrors: unknown;
+  /** The backend's item after list stages (what the client was shown, before namespacing). */
+  readonly item: Record<string, unknown> | undefined;
+  handler: Handler;
 }
 
 export interface PrimaryBackend {
@@ -64,8 +68,12 @@ interface Aggregate {
 export interface CatalogHooks {
   /** Called when a kind's aggregate changed after the first build. */
   onListChanged?: (kind: ListKind) => void;
-  /** Lets stages precompute per-route data (mirror targets). */
-  decorateRoute?: (route: Route, kind: 'tool' | 'prompt') => void;
+  /** List stages: rewrite or hide each item a backend lists. */
+  transform?: (item: Item, ref: ItemRef) => Item | Denied;
+  /** Call stages: the handler for a route. */
+  handlerFor?: (route: Route) => Handler;
+  /** Proxy-level tools (composite, search): appended to tools/list, or replacing it. */
+  virtualTools?: () => { items: Item[]; replace: boolean };
 }
 
 export class Catalog {
@@ -81,6 +89,9 @@ export class Catalog {
   readonly #log: Logger;
   readonly #warned = new Set<string>();
   readonly #refreshing = new Map<string, Promise<void>>();
+  readonly #denied = new Map<string, string>();
+  #advertisedTools: Item[] = [];
+  #toolsVersion = 0;
 
   constructor(primaries: PrimaryBackend[], sep: string, log: Logger, hooks: CatalogHooks = {}) {
     this.#primaries = primaries;
@@ -204,13 +215,24 @@ export class Catalog {
 
   #rebuild(kind: ListKind, initial: boolean): void {
     const segments: Segment[] = [];
-    const routes = kind === 'tools' ? new Map<string, Route>() : kind === 'prompts' ? new Map<string, Route>() : undefined;
+    const routes = kind === 'tools' || kind === 'prompts' ? new Map<string, Route>() : undefined;
+    for (const key of [...this.#denied.keys()]) if (key.startsWith(`${kind}:`)) this.#denied.delete(key);
     for (const { backend } of this.#primaries) {
       const pages = this.#lists.get(backend.name)?.[kind] ?? [];
       pages.forEach((items, i) => {
         const exposed = this.#expose(backend, kind, items, routes);
         segments.push({ backend: backend.name, page: i, items: exposed, more: i < pages.length - 1 });
       });
+    }
+    if (kind === 'tools') {
+      this.#advertisedTools = segments.flatMap((s) => s.items);
+      this.#toolsVersion++;
+      const virtual = this.#hooks.virtualTools?.();
+      if (virtual) {
+        const seg: Segment = { backend: 'proxy', page: 0, items: virtual.items, more: false };
+        if (virtual.replace) segments.splice(0, segments.length, seg);
+        else if (virtual.items.length) segments.push(seg);
+      }
     }
     const agg = paginate(kind, segments);
     const prev = this.#agg.get(kind);
@@ -223,22 +245,45 @@ export class Catalog {
     if (!initial && prev && prev.signature !== agg.signature) this.#hooks.onListChanged?.(kind);
   }
 
+  /** Backend tools as advertised (filters, param overrides, aliases and namespaces applied). */
+  advertisedTools(): { version: number; tools: readonly Item[] } {
+    return { version: this.#toolsVersion, tools: this.#advertisedTools };
+  }
+
+  /** Why a tool or prompt name is hidden by a filter, if it is. */
+  deniedReason(kind: 'tools' | 'prompts', exposed: string): string | undefined {
+    return this.#denied.get(`${kind}:${exposed}`);
+  }
+
+  /** A route for a resource URI, built per request (resources route by prefix, not by list). */
+  resourceRoute(backend: Backend, exposed: string, local: string): Route {
+    const route: Route = { backend, kind: 'resource', exposed, local, readOnly: true, item: undefined, handler: noHandler };
+    route.handler = this.#hooks.handlerFor?.(route) ?? passThrough;
+    return route;
+  }
+
   #expose(backend: Backend, kind: ListKind, items: Item[], routes: Map<string, Route> | undefined): Item[] {
     const sep = this.#sep;
     const table = this.#aliases.get(backend.name)!;
     const out: Item[] = [];
-    for (const item of items) {
-      if (kind === 'resourceTemplates') {
-        out.push({ ...item, uriTemplate: join(backend.name, sep, String(item.uriTemplate)), name: join(backend.name, sep, String(item.name)) });
+    for (const original of items) {
+      const key = kind === 'resourceTemplates' ? String(original.uriTemplate) : kind === 'resources' ? String(original.uri) : String(original.name);
+      const aliased = kind === 'resourceTemplates' ? undefined : table.forward.get(key);
+      const exposedLocal = aliased ?? key;
+      const transformed = this.#hooks.transform ? this.#hooks.transform(original, { backend: backend.name, kind, local: key }) : original;
+      if (transformed instanceof Denied) {
+        if (kind === 'tools' || kind === 'prompts') this.#denied.set(`${kind}:${join(backend.name, sep, exposedLocal)}`, transformed.reason);
         continue;
       }
-      const key = kind === 'resources' ? String(item.uri) : String(item.name);
-      const aliased = table.forward.get(key);
+      const item = transformed;
+      if (kind === 'resourceTemplates') {
+        out.push({ ...item, uriTemplate: join(backend.name, sep, key), name: join(backend.name, sep, String(item.name)) });
+        continue;
+      }
       if (aliased === undefined && table.reverse.has(key)) {
         this.#warnOnce(`${backend.name}:${kind}:${key}`, { backend: backend.name, name: key }, `${kind} "${key}" is hidden: an alias exposes another item under this name`);
         continue;
       }
-      const exposedLocal = aliased ?? key;
       if (kind === 'resources') {
         out.push({ ...item, uri: join(backend.name, sep, exposedLocal), name: join(backend.name, sep, String(item.name)) });
         continue;
@@ -247,9 +292,17 @@ export class Catalog {
       if (exposed.length > 128) this.#warnOnce(`len:${exposed}`, { name: exposed }, 'exposed name is longer than the 128 characters MCP recommends');
       out.push({ ...item, name: exposed });
       if (routes) {
-        const annotations = item.annotations as Record<string, unknown> | undefined;
-        const route: Route = { backend, exposed, local: key, readOnly: kind !== 'tools' || annotations?.readOnlyHint === true, mirrors: null };
-        this.#hooks.decorateRoute?.(route, kind === 'tools' ? 'tool' : 'prompt');
+        const annotations = original.annotations as Record<string, unknown> | undefined;
+        const route: Route = {
+          backend,
+          kind: kind === 'tools' ? 'tool' : 'prompt',
+          exposed,
+          local: key,
+          readOnly: kind !== 'tools' || annotations?.readOnlyHint === true,
+          item,
+          handler: noHandler,
+        };
+        route.handler = this.#hooks.handlerFor?.(route) ?? passThrough;
         routes.set(exposed, route);
       }
     }
@@ -286,4 +339,10 @@ function paginate(kind: ListKind, segments: Segment[]): Aggregate {
   return { pages, byCursor, signature: pages.join('\n') };
 }
 
-export { decodeCursor };
+function noHandler(): Promise<never> {
+  return Promise.reject(new RelayError('INTERNAL', 'route used before its handler was composed'));
+}
+
+function passThrough(ctx: Parameters<Handler>[0]): ReturnType<Handler> {
+  return ctx.route.backend.request(ctx.method, ctx.params, ctx.opts);
+}

@@ -16,15 +16,13 @@ import { validateConfig } from './validate.js';
  * otherwise run without the protection it asks for.
  */
 const NOT_YET: Record<string, readonly string[]> = {
-  '': ['auth', 'performance', 'cache', 'composite_tools'],
-  proxy: ['hot_reload', 'import_backends', 'tool_discovery', 'tool_exposure', 'rate_limit'],
-  security: ['max_argument_size'],
+  '': ['auth', 'performance', 'cache'],
+  proxy: ['hot_reload', 'import_backends', 'rate_limit'],
+  security: [],
   observability: ['audit', 'metrics', 'tracing', 'access_log'],
   backends: [
-    'forward_auth', 'expose_tools', 'hide_tools', 'expose_resources', 'hide_resources', 'expose_prompts',
-    'hide_prompts', 'hide_destructive', 'read_only_only', 'failover_for', 'priority', 'canary_of', 'weight',
-    'circuit_breaker', 'rate_limit', 'concurrency', 'retry', 'hedging', 'outlier_detection', 'cache',
-    'default_args', 'inject_args', 'param_overrides',
+    'forward_auth', 'failover_for', 'priority', 'canary_of', 'weight', 'circuit_breaker', 'rate_limit',
+    'concurrency', 'retry', 'hedging', 'outlier_detection', 'cache',
   ],
 };
 

@@ -37,12 +37,25 @@ const proxy = z
     separator: nonEmpty.default(DEFAULTS.separator),
     instructions: z.string().optional(),
     shutdown_timeout_seconds: positiveInt.default(DEFAULTS.shutdownTimeoutSeconds),
+    tool_exposure: z.enum(['direct', 'search']).default('direct'),
+    tool_discovery: z.boolean().default(false),
     listen: listen.default({ host: DEFAULTS.host, port: DEFAULTS.port }),
     http: http.prefault({}),
   })
   .strict();
 
 const alias = z.object({ from: nonEmpty, to: nonEmpty }).strict();
+const patterns = z.array(nonEmpty).optional();
+const jsonObject = z.record(z.string(), z.unknown());
+const injectArgs = z.object({ tool: nonEmpty, args: jsonObject, overwrite: z.boolean().default(false) }).strict();
+const paramOverride = z
+  .object({
+    tool: nonEmpty,
+    hide: z.array(nonEmpty).default([]),
+    rename: z.record(z.string(), nonEmpty).default({}),
+    defaults: jsonObject.default({}),
+  })
+  .strict();
 
 const backend = z
   .object({
@@ -56,8 +69,20 @@ const backend = z
     // http
     url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
     bearer_token: nonEmpty.optional(),
-    // shaping
+    // shaping (see src/pipeline/stages/)
     aliases: z.array(alias).default([]),
+    expose_tools: patterns,
+    hide_tools: patterns,
+    expose_resources: patterns,
+    hide_resources: patterns,
+    expose_prompts: patterns,
+    hide_prompts: patterns,
+    hide_destructive: z.boolean().default(false),
+    read_only_only: z.boolean().default(false),
+    validate_arguments: z.boolean().default(false),
+    default_args: jsonObject.default({}),
+    inject_args: z.array(injectArgs).default([]),
+    param_overrides: z.array(paramOverride).default([]),
     timeout: z.object({ seconds: z.number().positive() }).strict().optional(),
     max_message_bytes: positiveInt.default(DEFAULTS.maxMessageBytes),
     // mirroring
@@ -80,7 +105,17 @@ const mirror = z
   })
   .strict();
 
-const security = z.object({ admin_token: nonEmpty.optional() }).strict();
+const security = z.object({ admin_token: nonEmpty.optional(), max_argument_size: positiveInt.optional() }).strict();
+
+const compositeTool = z
+  .object({
+    name: nonEmpty,
+    description: z.string().default(''),
+    tools: z.array(nonEmpty).min(1, 'needs at least one target tool'),
+    strategy: z.enum(['parallel']).default('parallel'),
+    timeout_seconds: z.number().positive().optional(),
+  })
+  .strict();
 
 const observability = z
   .object({
@@ -93,6 +128,7 @@ export const configSchema = z
   .object({
     proxy: proxy.prefault({}),
     backends: z.array(backend).min(1, 'at least one [[backends]] entry is required'),
+    composite_tools: z.array(compositeTool).default([]),
     mirror: mirror.prefault({}),
     security: security.prefault({}),
     observability: observability.prefault({}),
@@ -102,3 +138,4 @@ export const configSchema = z
 export type RelayConfig = z.infer<typeof configSchema>;
 export type BackendConfig = RelayConfig['backends'][number];
 export type MirrorSettings = RelayConfig['mirror'];
+export type CompositeConfig = RelayConfig['composite_tools'][number];

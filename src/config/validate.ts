@@ -7,6 +7,7 @@
 import { ConfigError } from '../errors.js';
 import type { BackendConfig, RelayConfig } from './schema.js';
 import { compilePath } from '../mirror/diff.js';
+import { compilePattern } from '../policy/patterns.js';
 
 export const NAME_CHARS = /^[A-Za-z0-9._-]+$/;
 export const MAX_NAME_LENGTH = 128;
@@ -40,7 +41,9 @@ export function validateConfig(cfg: RelayConfig, file: string): void {
       }
     }
     validateAliases(b, label, fail);
+    validateShaping(b, label, fail);
   });
+  validateComposites(cfg, byName, fail);
 
   cfg.mirror.ignore_paths.forEach((p, i) => {
     try {
@@ -64,6 +67,73 @@ export function validateConfig(cfg: RelayConfig, file: string): void {
       fail(`${label}: \`mirror_of\` = "${b.mirror_of}" is itself a mirror; mirror chains are not allowed`);
     }
     if (b.aliases.length) fail(`${label}: a mirror backend cannot have aliases (it receives the source's backend-local names)`);
+    const shaping = SHAPING_KEYS.filter((k) => isSet(b[k]));
+    if (shaping.length) fail(`${label}: a mirror backend receives the source's calls after the source's policy stages; \`${shaping[0]}\` cannot be set on it`);
+  });
+}
+
+const SHAPING_KEYS = ['expose_tools', 'hide_tools', 'expose_resources', 'hide_resources', 'expose_prompts', 'hide_prompts', 'hide_destructive', 'read_only_only', 'validate_arguments', 'default_args', 'inject_args', 'param_overrides'] as const;
+
+function isSet(v: unknown): boolean {
+  if (v === undefined || v === false) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object' && v !== null) return Object.keys(v).length > 0;
+  return true;
+}
+
+function validateShaping(b: BackendConfig, label: string, fail: (m: string) => never): void {
+  for (const kind of ['tools', 'resources', 'prompts'] as const) {
+    const expose = b[`expose_${kind}`];
+    const hide = b[`hide_${kind}`];
+    if (expose !== undefined && hide !== undefined) fail(`${label}: \`expose_${kind}\` and \`hide_${kind}\` cannot both be set (use one: an allow-list or a deny-list)`);
+    for (const [key, list] of [[`expose_${kind}`, expose], [`hide_${kind}`, hide]] as const) {
+      for (const p of list ?? []) {
+        try {
+          compilePattern(p);
+        } catch (err) {
+          fail(`${label}: key \`${key}\` pattern "${p}": ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+  const seen = new Set<string>();
+  for (const o of b.param_overrides) {
+    const where = `${label} [[backends.param_overrides]] tool = "${o.tool}"`;
+    if (seen.has(o.tool)) fail(`${where}: the tool has two param_overrides entries`);
+    seen.add(o.tool);
+    const targets = new Set<string>();
+    for (const [from, to] of Object.entries(o.rename)) {
+      if (o.hide.includes(from)) fail(`${where}: parameter "${from}" is both hidden and renamed`);
+      if (targets.has(to)) fail(`${where}: two parameters are renamed to "${to}"`);
+      if (o.hide.includes(to)) fail(`${where}: parameter "${from}" is renamed to the hidden name "${to}"`);
+      targets.add(to);
+    }
+  }
+  const injected = new Set<string>();
+  for (const i of b.inject_args) {
+    if (injected.has(i.tool)) fail(`${label} [[backends.inject_args]] tool = "${i.tool}": the tool has two inject_args entries`);
+    injected.add(i.tool);
+  }
+}
+
+function validateComposites(cfg: RelayConfig, byName: Map<string, BackendConfig>, fail: (m: string) => never): void {
+  const sep = cfg.proxy.separator;
+  const names = new Set(cfg.composite_tools.map((c) => c.name));
+  const seen = new Set<string>();
+  cfg.composite_tools.forEach((c, i) => {
+    const where = `[[composite_tools]] #${i + 1} (name = "${c.name}")`;
+    if (!/^[A-Za-z0-9._\-/]{1,128}$/.test(c.name)) fail(`${where}: key \`name\` may only use A-Z a-z 0-9 _ - . / (at most 128)`);
+    if (seen.has(c.name)) fail(`${where}: duplicate composite tool name`);
+    seen.add(c.name);
+    const i2 = c.name.indexOf(sep);
+    if (i2 > 0 && (byName.has(c.name.slice(0, i2)) || c.name.slice(0, i2) === 'proxy')) fail(`${where}: the name starts with the namespace "${c.name.slice(0, i2)}${sep}" and would shadow its tools`);
+    for (const t of c.tools) {
+      const j = t.indexOf(sep);
+      const backend = j > 0 ? byName.get(t.slice(0, j)) : undefined;
+      if (names.has(t)) fail(`${where}: target "${t}" is a composite tool; composites cannot call composites`);
+      if (!backend) fail(`${where}: target "${t}" is not <backend>${sep}<tool> for a configured backend`);
+      if (backend?.mirror_of !== undefined) fail(`${where}: target "${t}" belongs to mirror backend "${backend.name}", which is hidden`);
+    }
   });
 }
 

@@ -112,11 +112,11 @@ export class MirrorEngine {
   }
 
   /** Mirror links for a route, or null (precomputed once per route). */
-  linksFor(route: Route, kind: 'tool' | 'prompt' | 'resource'): readonly MirrorLink[] | null {
+  linksFor(route: Route): readonly MirrorLink[] | null {
     const all = this.#bySource.get(route.backend.name);
     if (!all) return null;
     const eligible = all.filter((l) => {
-      if (kind !== 'tool') return true;
+      if (route.kind !== 'tool') return true;
       if (l.readOnly && !route.readOnly) return false;
       return l.tools === null || l.tools.has(route.local);
     });

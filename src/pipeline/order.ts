@@ -1,41 +1,81 @@
 /**
  * The stage order, in exactly one place. Config switches stages on and sets
- * their options; it never reorders them.
+ * their options; it never reorders them. Before any stage, the catalog has
+ * resolved the client's name (namespace + alias, one Map lookup), so every
+ * stage sees backend-local (original) names and policies are written once.
  *
- *   client request
- *     → resolve   (server/dispatch.ts) namespace + alias → Route. A precomputed Map
- *                 lookup; unknown names stop here. Everything after sees the
- *                 backend-local (original) name, so policies are written once.
- *     → mirror    (stages/mirror.ts) samples eligible calls and, after the primary
- *                 reply is written, hands a copy to the mirror queue. Last before
- *                 dispatch so the copy carries exactly what the primary received
- *                 after every other stage rewrote it (no stage is bypassed, and
- *                 the copy never waits for anything the primary does not).
- *     → dispatch  (types.ts) the owning backend's connector.
+ * Call order for a route (outermost first), and why:
+ *   argument-size      cheapest rejection, on the client's own arguments
+ *   filter             hidden items and annotation rules block calls, not only lists
+ *   schema-validation  the client's arguments against the schema it was shown
+ *                      (so it runs before the proxy rewrites or adds arguments)
+ *   param-override     renamed parameters back to the backend's names; defaults
+ *   inject             proxy-supplied arguments (default_args, inject_args)
+ *   mirror             last: the copy carries exactly what the primary receives,
+ *                      after every stage above (no stage is bypassed by the copy)
+ *   → dispatch to the backend
  *
- * Planned (issue #5), between resolve and mirror, in this order: validation
- * (cheapest rejection first) → filter (original names) → search → composite.
+ * List order (per item a backend lists): filter drops first (it sees original
+ * names and the backend's own schema), then param-override and inject rewrite
+ * the advertised inputSchema. The catalog then applies alias and namespace.
+ * Composite tools and search-mode tools (src/tools/) call routes' handlers, so
+ * they pass through every stage that applies to the target.
  */
-import type { Handler, Stage, StageEnv, StageFactory } from './types.js';
-import { dispatchToBackend } from './types.js';
+import type { Route } from '../catalog/catalog.js';
+import { Denied, dispatchToBackend, type Handler, type Item, type ItemRef, type Stage, type StageEnv, type StageFactory } from './types.js';
+import { argumentSizeStage } from './stages/argument-size.js';
+import { filterStage } from './stages/filter.js';
+import { schemaValidationStage } from './stages/schema-validation.js';
+import { paramOverrideStage } from './stages/param-override.js';
+import { injectStage } from './stages/inject.js';
 import { mirrorStage } from './stages/mirror.js';
 
 export const STAGES: readonly { name: string; factory: StageFactory }[] = [
+  { name: 'argument-size', factory: argumentSizeStage },
+  { name: 'filter', factory: filterStage },
+  { name: 'schema-validation', factory: schemaValidationStage },
+  { name: 'param-override', factory: paramOverrideStage },
+  { name: 'inject', factory: injectStage },
   { name: 'mirror', factory: mirrorStage },
 ];
 
-/** Builds the handler chain once; stages whose factory returns null are skipped. */
-export function composePipeline(env: StageEnv): { handler: Handler; active: string[] } {
-  const active: { name: string; stage: Stage }[] = [];
+export interface Pipeline {
+  /** Names of the stages the config switched on, in order. */
+  readonly active: readonly string[];
+  /** Runs the list hooks in order; a Denied stops the chain. */
+  transform(item: Item, ref: ItemRef): Item | Denied;
+  /** Composes the call handler for one route from the stages that apply to it. */
+  handlerFor(route: Route): Handler;
+}
+
+export function buildPipeline(env: StageEnv): Pipeline {
+  const stages: { name: string; stage: Stage }[] = [];
   for (const { name, factory } of STAGES) {
     const stage = factory(env);
-    if (stage) active.push({ name, stage });
+    if (stage) stages.push({ name, stage });
   }
-  let handler: Handler = dispatchToBackend;
-  for (let i = active.length - 1; i >= 0; i--) {
-    const { stage } = active[i]!;
-    const next = handler;
-    handler = (ctx) => stage(ctx, next);
-  }
-  return { handler, active: active.map((s) => s.name) };
+  const listers = stages.filter((s) => s.stage.list).map((s) => s.stage.list!.bind(s.stage));
+  const routers = stages.filter((s) => s.stage.route).map((s) => s.stage.route!.bind(s.stage));
+  return {
+    active: stages.map((s) => s.name),
+    transform(item, ref) {
+      let current = item;
+      for (const list of listers) {
+        const out = list(current, ref);
+        if (out instanceof Denied) return out;
+        current = out;
+      }
+      return current;
+    },
+    handlerFor(route) {
+      let handler: Handler = dispatchToBackend;
+      for (let i = routers.length - 1; i >= 0; i--) {
+        const wrap = routers[i]!(route);
+        if (!wrap) continue;
+        const next = handler;
+        handler = (ctx) => wrap(ctx, next);
+      }
+      return handler;
+    },
+  };
 }

@@ -10,8 +10,9 @@ import type { Catalog, ListKind, Route } from '../catalog/catalog.js';
 import type { RelayConfig } from '../config/schema.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
 import { RelayError, toRpcError, type RpcErrorObject } from '../errors.js';
-import type { MirrorEngine } from '../mirror/engine.js';
-import type { CallContext, Handler, RoutedMethod } from '../pipeline/types.js';
+import type { CallContext, RoutedMethod } from '../pipeline/types.js';
+import type { Reply } from '../backends/backend.js';
+import type { ToolIO, VirtualTools } from '../tools/virtual.js';
 import { errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
 import type { Session } from './session.js';
 
@@ -28,15 +29,21 @@ export type NotifySink = (json: string) => void;
 export class Dispatcher {
   readonly #catalog: Catalog;
   readonly #cfg: RelayConfig;
-  readonly #pipeline: Handler;
-  readonly #mirror: MirrorEngine | null;
+  readonly #virtual: VirtualTools;
+  readonly #io: ToolIO;
   readonly #subscribers = new Map<string, Set<Session>>();
 
-  constructor(catalog: Catalog, cfg: RelayConfig, pipeline: Handler, mirror: MirrorEngine | null) {
+  constructor(catalog: Catalog, cfg: RelayConfig, virtual: VirtualTools) {
     this.#catalog = catalog;
     this.#cfg = cfg;
-    this.#pipeline = pipeline;
-    this.#mirror = mirror;
+    this.#virtual = virtual;
+    this.#io = {
+      catalog,
+      virtual: (name) => virtual.get(name),
+      resolveTool: (name) => this.#resolve('tools/call', { name }).route,
+      callRoute: (route, args, timeoutMs) =>
+        route.handler({ method: 'tools/call', route, params: { name: route.local, arguments: args }, opts: { timeoutMs: Math.min(timeoutMs ?? Infinity, route.backend.timeoutMs) } }),
+    };
   }
 
   /** The InitializeResult for a new session; also picks the protocol version. */
@@ -110,6 +117,10 @@ export class Dispatcher {
   async #routed(session: Session, msg: JsonRpcRequest, id: string, notify?: NotifySink): Promise<string> {
     const method = msg.method as RoutedMethod;
     const params = msg.params ?? {};
+    if (method === 'tools/call' && this.#virtual.size) {
+      const tool = this.#virtual.get(String(params.name));
+      if (tool) return this.#callVirtual(tool, params, id);
+    }
     const { route, backendParams } = this.#resolve(method, params);
     const ticket: CancelTicket = {};
     const opts: RequestOptions = { timeoutMs: route.backend.timeoutMs, ticket };
@@ -121,12 +132,20 @@ export class Dispatcher {
     if (method === 'resources/subscribe' || method === 'resources/unsubscribe') this.#trackSubscription(session, method, String(params.uri));
     session.inflight.set(id, ticket);
     try {
-      const reply = await this.#pipeline(ctx);
+      const reply = await route.handler(ctx);
       if (method === 'resources/read') return this.#exposeContents(route, reply.raw, id);
       return swapId(reply.raw, reply.idText, id);
     } finally {
       session.inflight.delete(id);
     }
+  }
+
+  async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string): Promise<string> {
+    const args = typeof params.arguments === 'object' && params.arguments !== null && !Array.isArray(params.arguments) ? (params.arguments as Record<string, unknown>) : {};
+    const out = await tool.call(args, this.#io);
+    if ('result' in out) return resultText(id, out.result);
+    const reply: Reply = out.reply;
+    return swapId(reply.raw, reply.idText, id);
   }
 
   /** resources/read: contents carry backend-local URIs; give the client the ones it can read again. */
@@ -174,13 +193,15 @@ export class Dispatcher {
   #resourceRoute(uri: string): Route {
     const hit = this.#catalog.resolveResource(uri);
     if (!hit) throw this.#unknown('UNKNOWN_RESOURCE', uri);
-    const route: Route = { backend: hit.backend, exposed: uri, local: hit.local, readOnly: true, mirrors: null };
-    route.mirrors = this.#mirror?.linksFor(route, 'resource') ?? null;
-    return route;
+    return this.#catalog.resourceRoute(hit.backend, uri, hit.local);
   }
 
   #unknown(code: 'UNKNOWN_TOOL' | 'UNKNOWN_PROMPT' | 'UNKNOWN_RESOURCE', name: string): RelayError {
     const what = code === 'UNKNOWN_TOOL' ? 'tool' : code === 'UNKNOWN_PROMPT' ? 'prompt' : 'resource';
+    if (code !== 'UNKNOWN_RESOURCE') {
+      const reason = this.#catalog.deniedReason(code === 'UNKNOWN_TOOL' ? 'tools' : 'prompts', name);
+      if (reason) return new RelayError('POLICY_DENIED', `${what === 'tool' ? 'Tool' : 'Prompt'} not available: ${name} (${reason})`, { name, reason });
+    }
     const sep = this.#catalog.separator;
     const i = name.indexOf(sep);
     const backend = i > 0 ? this.#catalog.backend(name.slice(0, i)) : undefined;

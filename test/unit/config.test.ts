@@ -166,14 +166,14 @@ describe('config: unknown keys (strict schema)', () => {
 
 describe('config: keys of the mcp-proxy format that are not implemented', () => {
   it.each([
-    ['hide_tools', STDIO + `hide_tools = ["x"]\n`, '[[backends]] #1 (name = "files")'],
+    ['retry', STDIO + `[backends.retry]\nmax_retries = 2\n`, '[[backends]] #1 (name = "files")'],
     ['failover_for', STDIO + HTTP + `failover_for = "files"\n`, '[[backends]] #2 (name = "web")'],
     ['circuit_breaker', STDIO + `[backends.circuit_breaker]\nminimum_calls = 5\n`, '[[backends]] #1 (name = "files")'],
     ['auth', `[auth]\ntype = "bearer"\ntokens = ["t"]\n` + STDIO, 'the top level'],
-    ['composite_tools', `[[composite_tools]]\nname = "x"\n` + STDIO, 'the top level'],
+    ['cache', `[cache]\nbackend = "memory"\n` + STDIO, 'the top level'],
     ['hot_reload', `[proxy]\nhot_reload = true\n` + STDIO, '[proxy]'],
     ['rate_limit', `[proxy.rate_limit]\nrequests = 5\n` + STDIO, '[proxy]'],
-    ['max_argument_size', `[security]\nmax_argument_size = 5\n` + STDIO, '[security]'],
+    ['canary_of', STDIO + HTTP + `canary_of = "files"\n`, '[[backends]] #2 (name = "web")'],
     ['metrics', `[observability.metrics]\nenabled = true\n` + STDIO, '[observability]'],
   ])('rejects `%s` and says it is not implemented yet', (key, text, where) => {
     const msg = errorOf(text);
@@ -404,7 +404,7 @@ describe('config: ${VAR} interpolation', () => {
     expect(load(`[proxy.listen]\nhost = "\${H:-127.0.0.1}"\n` + STDIO).proxy.listen.host).toBe('127.0.0.1');
   });
   it('does not interpolate not-yet-implemented keys first', () => {
-    expect(errorOf(STDIO + `hide_tools = ["\${UNSET}"]\n`)).toContain('key `hide_tools`');
+    expect(errorOf(STDIO + `forward_auth = "\${UNSET}"\n`)).toContain('key `forward_auth`');
   });
 });
 

@@ -1,0 +1,71 @@
+/**
+ * `validate_arguments = true` (per backend): tools/call arguments are checked
+ * against the inputSchema the client was shown (after param overrides and
+ * injection rewrote it) with ajv. Validators are compiled on a route's first
+ * call and cached by schema text, so identical schemas share one; routes are
+ * rebuilt on list_changed, which refreshes them. JSON Schema 2020-12 (the MCP
+ * default) and draft-07 are supported. A schema ajv cannot compile disables
+ * validation for that tool (logged once) rather than breaking its calls.
+ */
+import { createRequire } from 'node:module';
+import type { ValidateFunction, ErrorObject } from 'ajv';
+import { RelayError } from '../../errors.js';
+import { argumentsOf, type StageFactory } from '../types.js';
+
+const require = createRequire(import.meta.url);
+type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): ValidateFunction };
+const Ajv7 = (require('ajv') as { default: AjvCtor }).default;
+const Ajv2020 = (require('ajv/dist/2020') as { default: AjvCtor }).default;
+const addFormats = (require('ajv-formats') as { default: (ajv: unknown) => void }).default;
+
+function describe(errors: ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return 'does not match the schema';
+  const where = e.instancePath ? `\`${e.instancePath.slice(1).replace(/\//g, '.')}\`` : 'arguments';
+  const extra = e.keyword === 'required' ? ` \`${String((e.params as { missingProperty?: string }).missingProperty)}\`` : e.keyword === 'additionalProperties' ? ` \`${String((e.params as { additionalProperty?: string }).additionalProperty)}\`` : '';
+  return `${where} ${e.message ?? 'is invalid'}${extra}`;
+}
+
+export const schemaValidationStage: StageFactory = (env) => {
+  const enabled = new Set([...env.backends].filter(([, b]) => b.validate_arguments).map(([n]) => n));
+  if (!enabled.size) return null;
+  const opts = { allErrors: false, strict: false, validateFormats: true };
+  const draft7 = new Ajv7(opts);
+  const modern = new Ajv2020(opts);
+  addFormats(draft7);
+  addFormats(modern);
+  const cache = new Map<string, ValidateFunction | null>();
+
+  const compile = (schema: unknown, tool: string): ValidateFunction | null => {
+    const key = JSON.stringify(schema);
+    let v = cache.get(key);
+    if (v !== undefined) return v;
+    const dialect = String((schema as { $schema?: unknown }).$schema ?? '');
+    try {
+      v = (/draft-0[4-7]/.test(dialect) ? draft7 : modern).compile(schema);
+    } catch (err) {
+      env.log.warn({ tool, err: (err as Error).message }, 'inputSchema cannot be compiled; arguments of this tool are not validated');
+      v = null;
+    }
+    cache.set(key, v);
+    return v;
+  };
+
+  return {
+    route(route) {
+      if (route.kind !== 'tool' || !enabled.has(route.backend.name)) return null;
+      const schema = route.item?.inputSchema;
+      if (typeof schema !== 'object' || schema === null) return null;
+      let validate: ValidateFunction | null | undefined;
+      return (ctx, next) => {
+        if (validate === undefined) validate = compile(schema, route.exposed);
+        const args = argumentsOf(ctx);
+        if (validate && !validate(args)) {
+          const errors = (validate.errors ?? []).slice(0, 5).map((e) => ({ path: e.instancePath, keyword: e.keyword, message: e.message, params: e.params }));
+          return Promise.reject(new RelayError('INVALID_ARGUMENTS', `Invalid arguments for tool ${route.exposed}: ${describe(validate.errors)}`, { name: route.exposed, errors }));
+        }
+        return next(ctx);
+      };
+    },
+  };
+};
