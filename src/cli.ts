@@ -103,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger({ level: config.observability.log_level, json: config.observability.json_logs });
+  // A bug on a background path must not take every client down with it: log it and keep serving.
+  process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.stack : String(err) }, 'unhandled rejection (bug): please report it'));
   const relay = new Relay({
     config,
     log,

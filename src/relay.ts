@@ -23,11 +23,11 @@ import { createMetrics } from './admin/metrics.js';
 import { notificationText } from './util/jsonrpc.js';
 import type { Logger } from './util/log.js';
 
-const LIST_CHANGED: Record<string, ListKind[]> = {
-  'notifications/tools/list_changed': ['tools'],
-  'notifications/prompts/list_changed': ['prompts'],
-  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
-};
+const LIST_CHANGED = new Map<string, ListKind[]>([
+  ['notifications/tools/list_changed', ['tools']],
+  ['notifications/prompts/list_changed', ['prompts']],
+  ['notifications/resources/list_changed', ['resources', 'resourceTemplates']],
+]);
 const CLIENT_LIST_CHANGED: Record<ListKind, string> = {
   tools: 'notifications/tools/list_changed',
   prompts: 'notifications/prompts/list_changed',
@@ -59,7 +59,10 @@ export class Relay {
     this.log = log;
     this.mirror = MirrorEngine.fromConfig(config, log, opts.mirror);
     const hooks: BackendHooks = {
-      onReady: (b) => void this.catalog.refresh(b),
+      onReady: (b) => {
+        this.#refresh(b);
+        this.dispatcher.resubscribe(b.name);
+      },
       onNotification: (b, msg) => this.#onBackendNotification(b, msg.method, msg.params),
     };
     const primaries = config.backends.filter((b) => b.mirror_of === undefined);
@@ -136,10 +139,15 @@ export class Relay {
     await Promise.allSettled(this.backends.map((b) => b.close()));
   }
 
+  /** Catalog refreshes run in the background; a failure is logged, never thrown. */
+  #refresh(b: Backend, kinds?: ListKind[]): void {
+    this.catalog.refresh(b, kinds).catch((err: unknown) => this.log.error({ backend: b.name, err: (err as Error).message }, 'catalog refresh failed'));
+  }
+
   #onBackendNotification(b: Backend, method: string, params: Record<string, unknown> | undefined): void {
-    const kinds = LIST_CHANGED[method];
+    const kinds = LIST_CHANGED.get(method);
     if (kinds) {
-      void this.catalog.refresh(b, kinds);
+      this.#refresh(b, kinds);
       return;
     }
     if (method === 'notifications/resources/updated' && params) {

@@ -55,7 +55,8 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
 }
 
 function health(deps: AdminDeps): { status: number; body: unknown } {
-  const backends = deps.primaries.map((b) => ({ name: b.name, transport: b.transport, status: b.state, ...(b.lastError ? { error: b.lastError } : {}) }));
+  // Open to everyone: status only. Errors can name internal addresses; they are in /admin/backends.
+  const backends = deps.primaries.map((b) => ({ name: b.name, transport: b.transport, status: b.state }));
   const ready = backends.filter((b) => b.status === 'ready').length;
   const status = ready === backends.length ? 'ok' : ready > 0 ? 'degraded' : 'down';
   return { status: ready > 0 ? 200 : 503, body: { status, uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000), backends } };

@@ -133,10 +133,16 @@ export abstract class BaseBackend implements Backend {
     const idText = this.mintId();
     let sendParams = params;
     let token: string | undefined;
+    const meta = params?._meta as Record<string, unknown> | undefined;
     if (opts.onProgress && params) {
       token = `~p${this.#seq++}`;
       this.#progress.set(token, opts.onProgress);
-      sendParams = { ...params, _meta: { ...(params._meta as Record<string, unknown>), progressToken: token } };
+      sendParams = { ...params, _meta: { ...meta, progressToken: token } };
+    } else if (meta !== undefined && typeof meta === 'object' && meta !== null && 'progressToken' in meta) {
+      // Nobody relays this request's progress: never pass a client's token on, or it could
+      // collide with (and be delivered to) another client's request on the shared session.
+      const { progressToken: _drop, ...rest } = meta;
+      sendParams = { ...params, _meta: rest };
     }
     const text = `{"jsonrpc":"2.0","id":${idText},"method":${JSON.stringify(method)}${sendParams === undefined ? '' : `,"params":${JSON.stringify(sendParams)}`}}`;
     const p = this.send(idText, text, opts);

@@ -38,6 +38,8 @@ export class HttpBackend extends BaseBackend {
   #reinit: Promise<void> | undefined;
   #stream: Body | undefined;
   #streamTimer: NodeJS.Timeout | undefined;
+  /** Bumped on every (re)connect; a GET stream of an older generation never reopens itself. */
+  #generation = 0;
 
   constructor(opts: HttpBackendOptions) {
     super(opts);
@@ -49,17 +51,16 @@ export class HttpBackend extends BaseBackend {
   }
 
   protected async connect(): Promise<void> {
+    this.#closeStream();
     this.#sessionId = undefined;
     this.#headers = this.#buildHeaders(undefined);
     await this.handshake();
     this.#headers = this.#buildHeaders(this.info?.protocolVersion);
-    this.#openStream();
+    this.#openStream(this.#generation);
   }
 
   protected async disconnect(): Promise<void> {
-    clearTimeout(this.#streamTimer);
-    this.#stream?.destroy();
-    this.#stream = undefined;
+    this.#closeStream();
     if (this.state === 'closed') {
       if (this.#sessionId) {
         await this.#pool
@@ -111,11 +112,11 @@ export class HttpBackend extends BaseBackend {
 
   async #exchange(idText: string, text: string, timeoutMs: number, ex: Exchange): Promise<Reply> {
     // undici's own timeouts are a backstop; the deadline above is the contract.
+    const sessionUsed = this.#sessionId;
     let res = await this.#post(text, timeoutMs + 1_000);
-    if (res.statusCode === 404 && this.#sessionId && this.state === 'ready' && !ex.done) {
+    if (res.statusCode === 404 && sessionUsed && this.state === 'ready' && !ex.done) {
       await res.body.dump();
-      this.log.info('backend session expired (404); re-initialising');
-      await this.#reinitialize();
+      await this.#reinitialize(sessionUsed);
       res = await this.#post(text, timeoutMs + 1_000);
     }
     if (ex.done) {
@@ -228,11 +229,21 @@ export class HttpBackend extends BaseBackend {
     return new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}": ${err.message}`, { backend: this.name }, { cause: err });
   }
 
-  #reinitialize(): Promise<void> {
+  /**
+   * The backend forgot `expired` (it answered 404): initialise a new session once,
+   * shared by every request that saw the same 404. A request whose 404 came from a
+   * session already replaced just retries. If the handshake fails, the backend is
+   * down: the supervisor takes over and requests fail fast meanwhile.
+   */
+  #reinitialize(expired: string): Promise<void> {
+    if (this.#sessionId !== expired && this.#sessionId !== undefined) return this.#reinit ?? Promise.resolve();
     this.#reinit ??= (async () => {
+      this.log.info('backend session expired (404); re-initialising');
       try {
-        this.#stream?.destroy();
         await this.connect();
+      } catch (err) {
+        this.connectionLost(`re-initialise after 404 failed: ${(err as Error).message}`);
+        throw this.unavailable();
       } finally {
         this.#reinit = undefined;
       }
@@ -240,9 +251,16 @@ export class HttpBackend extends BaseBackend {
     return this.#reinit;
   }
 
+  #closeStream(): void {
+    this.#generation++;
+    clearTimeout(this.#streamTimer);
+    this.#stream?.destroy();
+    this.#stream = undefined;
+  }
+
   /** The standalone GET stream; 405 means the backend does not offer one. */
-  #openStream(): void {
-    if (this.state === 'closed' || !this.#sessionId) return;
+  #openStream(generation: number): void {
+    if (this.state === 'closed' || !this.#sessionId || generation !== this.#generation) return;
     const headers = { ...this.#headers, accept: 'text/event-stream' };
     delete (headers as Record<string, string>)['content-type'];
     this.#pool
@@ -252,21 +270,23 @@ export class HttpBackend extends BaseBackend {
           await res.body.dump();
           return;
         }
+        if (generation !== this.#generation) return void res.body.destroy();
         this.#stream = res.body;
         const parser = new SseParser(this.opts.maxMessageBytes);
         res.body.setEncoding('utf8');
         for await (const chunk of res.body as AsyncIterable<string>) {
           for (const ev of parser.push(chunk)) if (ev.data) this.handleIncoming(JSON.parse(ev.data) as JsonRpcMessage);
         }
-        this.#retryStream();
+        this.#retryStream(generation);
       })
-      .catch(() => this.#retryStream());
+      .catch(() => this.#retryStream(generation));
   }
 
-  #retryStream(): void {
+  #retryStream(generation: number): void {
+    if (generation !== this.#generation) return;
     this.#stream = undefined;
     if (this.state !== 'ready' && this.state !== 'starting') return;
-    this.#streamTimer = setTimeout(() => this.#openStream(), STREAM_RETRY_MS);
+    this.#streamTimer = setTimeout(() => this.#openStream(generation), STREAM_RETRY_MS);
     this.#streamTimer.unref();
   }
 

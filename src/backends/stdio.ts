@@ -65,7 +65,8 @@ export class StdioBackend extends BaseBackend {
     });
     child.on('error', (err) => this.log.error({ err: err.message }, 'child process error'));
     child.stdin.on('error', () => undefined); // EPIPE when the child dies; exit handles it
-    child.once('exit', (code, signal) => this.#onExit(child, code, signal));
+    // 'close' (not 'exit'): stdout is drained, so a reply written just before exiting still arrives.
+    child.once('close', (code, signal) => this.#onExit(child, code, signal));
     const stdout = new LineSplitter(this.opts.maxMessageBytes, (line) => this.#onLine(line), (n) =>
       this.log.error({ bytes: n, limit: this.opts.maxMessageBytes }, 'stdout line exceeds max_message_bytes; dropped'),
     );

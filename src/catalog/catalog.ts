@@ -90,6 +90,8 @@ export class Catalog {
   readonly #warned = new Set<string>();
   readonly #refreshing = new Map<string, Promise<void>>();
   readonly #denied = new Map<string, string>();
+  /** Per backend: templates a filter hid, as regexes over the URIs they expand to. */
+  #deniedTemplates = new Map<string, { re: RegExp; reason: string }[]>();
   #advertisedTools: Item[] = [];
   #toolsVersion = 0;
 
@@ -147,13 +149,18 @@ export class Catalog {
     return join(backend, this.#sep, this.#aliases.get(backend)?.forward.get(uri) ?? uri);
   }
 
-  /** Union of the capabilities of the primary backends that have connected. */
+  /**
+   * Union of the primary backends' capabilities. Clients keep what initialize told
+   * them for the whole session, so a backend that has not connected yet (its
+   * capabilities unknown) counts as offering tools, prompts and resources, and
+   * proxy-level tools count as tools.
+   */
   capabilities(): Record<string, unknown> {
     const caps: Record<string, unknown> = {};
     let subscribe = false;
+    if (this.#hooks.virtualTools?.().items.length) caps.tools = { listChanged: true };
     for (const { backend } of this.#primaries) {
-      const c = backend.info?.capabilities;
-      if (!c) continue;
+      const c = backend.info?.capabilities ?? { tools: {}, prompts: {}, resources: {} };
       if (c.tools) caps.tools = { listChanged: true };
       if (c.prompts) caps.prompts = { listChanged: true };
       if (c.resources) {
@@ -207,7 +214,7 @@ export class Catalog {
       const reply = await backend.request(METHOD[kind], cursor === undefined ? {} : { cursor }, { timeoutMs: LIST_TIMEOUT_MS });
       const result = parseResult(reply);
       const items = result[kind];
-      pages.push(Array.isArray(items) ? (items as Item[]) : []);
+      pages.push(Array.isArray(items) ? (items as unknown[]).filter((x): x is Item => typeof x === 'object' && x !== null && !Array.isArray(x)) : []);
       cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
     } while (cursor !== undefined && pages.length < MAX_PAGES);
     return pages;
@@ -217,6 +224,7 @@ export class Catalog {
     const segments: Segment[] = [];
     const routes = kind === 'tools' || kind === 'prompts' ? new Map<string, Route>() : undefined;
     for (const key of [...this.#denied.keys()]) if (key.startsWith(`${kind}:`)) this.#denied.delete(key);
+    if (kind === 'resourceTemplates') this.#deniedTemplates = new Map();
     for (const { backend } of this.#primaries) {
       const pages = this.#lists.get(backend.name)?.[kind] ?? [];
       pages.forEach((items, i) => {
@@ -258,6 +266,12 @@ export class Catalog {
   /** A route for a resource URI, built per request (resources route by prefix, not by list). */
   resourceRoute(backend: Backend, exposed: string, local: string): Route {
     const route: Route = { backend, kind: 'resource', exposed, local, readOnly: true, item: undefined, handler: noHandler };
+    const hidden = this.#deniedTemplates.get(backend.name)?.find((t) => t.re.test(local));
+    if (hidden) {
+      const err = new RelayError('POLICY_DENIED', `Resource not available: ${exposed} (${hidden.reason})`, { name: exposed, reason: hidden.reason });
+      route.handler = () => Promise.reject(err);
+      return route;
+    }
     route.handler = this.#hooks.handlerFor?.(route) ?? passThrough;
     return route;
   }
@@ -273,6 +287,11 @@ export class Catalog {
       const transformed = this.#hooks.transform ? this.#hooks.transform(original, { backend: backend.name, kind, local: key }) : original;
       if (transformed instanceof Denied) {
         if (kind === 'tools' || kind === 'prompts') this.#denied.set(`${kind}:${join(backend.name, sep, exposedLocal)}`, transformed.reason);
+        if (kind === 'resourceTemplates') {
+          const list = this.#deniedTemplates.get(backend.name) ?? [];
+          list.push({ re: templateRegex(key), reason: `${transformed.reason} (template ${key})` });
+          this.#deniedTemplates.set(backend.name, list);
+        }
         continue;
       }
       const item = transformed;
@@ -337,6 +356,12 @@ function paginate(kind: ListKind, segments: Segment[]): Aggregate {
     return JSON.stringify(next === undefined ? { [kind]: items } : { [kind]: items, nextCursor: next });
   });
   return { pages, byCursor, signature: pages.join('\n') };
+}
+
+/** RFC 6570 template → a regex matching every URI it can expand to ({x} → any text). */
+function templateRegex(template: string): RegExp {
+  const parts = template.split(/\{[^}]*\}/);
+  return new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 function noHandler(): Promise<never> {

@@ -140,6 +140,7 @@ function describeTable(path: string[], raw: unknown): string {
     const index = rest.find((p) => /^\d+$/.test(p));
     return index === undefined ? `${label} [backends.${name}]` : `${label} [[backends.${name}]] #${Number(index) + 1}`;
   }
+  if (path.length >= 2 && /^\d+$/.test(path[1]!)) return `[[${path[0]}]] #${Number(path[1]) + 1}`;
   const names = path.filter((p) => !/^\d+$/.test(p));
   return `[${names.join('.')}]`;
 }

@@ -6,7 +6,7 @@
  * never wraps (exactness would break at a 2^32 wrap: 2^32 is not a multiple of 100).
  */
 export const COUNTERS = [
-  'eligible', 'sampled', 'enqueued', 'dropped_queue_full', 'sent', 'succeeded', 'failed', 'timed_out',
+  'eligible', 'sampled', 'enqueued', 'dropped_queue_full', 'dropped_too_large', 'sent', 'succeeded', 'failed', 'timed_out',
   'same', 'content_differs', 'canary_error_only', 'primary_error_only', 'both_error', 'canary_timeout', 'not_compared',
   'queue_depth', 'in_flight',
 ] as const;

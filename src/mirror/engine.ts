@@ -136,7 +136,12 @@ export class MirrorEngine {
   submit(links: readonly MirrorLink[], ctx: CallContext, primary: Reply | unknown, latencyMs: number): void {
     if (this.#closed) return;
     const params = withoutProgressToken(ctx.params);
-    const base = { tool: ctx.route.exposed, method: ctx.method, params, primaryLatencyUs: Math.round(latencyMs * 1000) };
+    // Per-tool stats are keyed by tool or prompt name (bounded by the catalog); resource
+    // reads by backend, since URIs are unbounded.
+    const tool = ctx.route.kind === 'resource' ? `${ctx.route.backend.name}:resources/read` : ctx.route.exposed;
+    const base = { tool, method: ctx.method, params, primaryLatencyUs: Math.round(latencyMs * 1000) };
+    // Copies are bounded in bytes too: a request larger than max_result_bytes is not copied.
+    const tooLarge = JSON.stringify(params).length > this.settings.max_result_bytes;
     let primaryPart: Partial<MirrorTask>;
     if (isReply(primary)) {
       primaryPart = primary.raw.length <= this.settings.max_result_bytes ? { primaryRaw: primary.raw } : { primaryTooLarge: true };
@@ -144,6 +149,10 @@ export class MirrorEngine {
       primaryPart = { primaryFailure: JSON.stringify(toRpcError(primary)) };
     }
     for (const l of links) {
+      if (tooLarge) {
+        this.counters.add(l.index, 'dropped_too_large');
+        continue;
+      }
       if (this.#waiting >= this.settings.queue_size) {
         this.counters.add(l.index, 'dropped_queue_full');
         continue;

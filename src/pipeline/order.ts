@@ -15,9 +15,11 @@
  *                      after every stage above (no stage is bypassed by the copy)
  *   → dispatch to the backend
  *
- * List order (per item a backend lists): filter drops first (it sees original
- * names and the backend's own schema), then param-override and inject rewrite
- * the advertised inputSchema. The catalog then applies alias and namespace.
+ * List hooks run in the REVERSE order: a list travels from the backend out to the
+ * client, so each stage sees the item as the stages inside it left it — inject
+ * drops the keys it supplies while they still have the backend's names, then
+ * param-override renames and hides, then filter decides on the original name.
+ * The catalog then applies alias and namespace.
  * Composite tools and search-mode tools (src/tools/) call routes' handlers, so
  * they pass through every stage that applies to the target.
  */
@@ -42,7 +44,7 @@ export const STAGES: readonly { name: string; factory: StageFactory }[] = [
 export interface Pipeline {
   /** Names of the stages the config switched on, in order. */
   readonly active: readonly string[];
-  /** Runs the list hooks in order; a Denied stops the chain. */
+  /** Runs the list hooks, innermost stage first; a Denied stops the chain. */
   transform(item: Item, ref: ItemRef): Item | Denied;
   /** Composes the call handler for one route from the stages that apply to it. */
   handlerFor(route: Route): Handler;
@@ -54,7 +56,7 @@ export function buildPipeline(env: StageEnv): Pipeline {
     const stage = factory(env);
     if (stage) stages.push({ name, stage });
   }
-  const listers = stages.filter((s) => s.stage.list).map((s) => s.stage.list!.bind(s.stage));
+  const listers = stages.filter((s) => s.stage.list).map((s) => s.stage.list!.bind(s.stage)).reverse();
   const routers = stages.filter((s) => s.stage.route).map((s) => s.stage.route!.bind(s.stage));
   return {
     active: stages.map((s) => s.name),

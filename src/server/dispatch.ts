@@ -11,17 +11,19 @@ import type { RelayConfig } from '../config/schema.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
 import { RelayError, toRpcError, type RpcErrorObject } from '../errors.js';
 import type { CallContext, RoutedMethod } from '../pipeline/types.js';
-import type { Reply } from '../backends/backend.js';
+import { parseResult, type Reply } from '../backends/backend.js';
 import type { ToolIO, VirtualTools } from '../tools/virtual.js';
 import { errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
 import type { Session } from './session.js';
 
-const LIST_METHODS: Record<string, ListKind> = {
-  'tools/list': 'tools',
-  'prompts/list': 'prompts',
-  'resources/list': 'resources',
-  'resources/templates/list': 'resourceTemplates',
-};
+const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
+
+const LIST_METHODS = new Map<string, ListKind>([
+  ['tools/list', 'tools'],
+  ['prompts/list', 'prompts'],
+  ['resources/list', 'resources'],
+  ['resources/templates/list', 'resourceTemplates'],
+]);
 
 /** Receives request-scoped notifications (progress) while the request runs. */
 export type NotifySink = (json: string) => void;
@@ -66,7 +68,7 @@ export class Dispatcher {
   async request(session: Session, msg: JsonRpcRequest, notify?: NotifySink): Promise<string> {
     const id = idJson(msg.id);
     try {
-      const list = LIST_METHODS[msg.method];
+      const list = LIST_METHODS.get(msg.method);
       if (list) return `{"jsonrpc":"2.0","id":${id},"result":${this.#catalog.page(list, msg.params?.cursor)}}`;
       switch (msg.method) {
         case 'ping':
@@ -110,10 +112,6 @@ export class Dispatcher {
     for (const s of subs) s.push?.(json);
   }
 
-  forgetSession(session: Session): void {
-    for (const uri of session.subscriptions) this.#subscribers.get(uri)?.delete(session);
-  }
-
   async #routed(session: Session, msg: JsonRpcRequest, id: string, notify?: NotifySink): Promise<string> {
     const method = msg.method as RoutedMethod;
     const params = msg.params ?? {};
@@ -122,6 +120,7 @@ export class Dispatcher {
       if (tool) return this.#callVirtual(tool, params, id);
     }
     const { route, backendParams } = this.#resolve(method, params);
+    if (method === 'resources/subscribe' || method === 'resources/unsubscribe') return this.#subscription(session, method, route, backendParams, id);
     const ticket: CancelTicket = {};
     const opts: RequestOptions = { timeoutMs: route.backend.timeoutMs, ticket };
     const token = notify ? progressTokenOf(params) : undefined;
@@ -129,7 +128,6 @@ export class Dispatcher {
       opts.onProgress = (p) => notify(notificationText('notifications/progress', { ...p, progressToken: token }));
     }
     const ctx: CallContext = { method, route, params: backendParams, opts };
-    if (method === 'resources/subscribe' || method === 'resources/unsubscribe') this.#trackSubscription(session, method, String(params.uri));
     session.inflight.set(id, ticket);
     try {
       const reply = await route.handler(ctx);
@@ -164,6 +162,10 @@ export class Dispatcher {
       case 'prompts/get': {
         const name = params.name;
         if (typeof name !== 'string') throw new RelayError('INVALID_PARAMS', `${method} needs a string "name"`);
+        const args = params.arguments;
+        if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
+          throw new RelayError('INVALID_PARAMS', `${method} "arguments" must be an object`, { name });
+        }
         const route = (method === 'tools/call' ? this.#catalog.tools : this.#catalog.prompts).get(name);
         if (!route) throw this.#unknown(method === 'tools/call' ? 'UNKNOWN_TOOL' : 'UNKNOWN_PROMPT', name);
         return { route, backendParams: { ...params, name: route.local } };
@@ -212,15 +214,57 @@ export class Dispatcher {
     return new RelayError(code, `Unknown ${what}: ${name} (${hint})`, { name });
   }
 
-  #trackSubscription(session: Session, method: string, uri: string): void {
-    let set = this.#subscribers.get(uri);
+  /**
+   * Subscriptions share one backend session, so they are reference-counted per
+   * URI: the first subscriber's request goes to the backend (through the route's
+   * stages), later ones and all but the last unsubscribe are answered here.
+   */
+  async #subscription(session: Session, method: 'resources/subscribe' | 'resources/unsubscribe', route: Route, params: Record<string, unknown>, id: string): Promise<string> {
+    const uri = route.exposed;
+    let subs = this.#subscribers.get(uri);
     if (method === 'resources/subscribe') {
-      if (!set) this.#subscribers.set(uri, (set = new Set()));
-      set.add(session);
-      session.subscriptions.add(uri);
-    } else {
-      set?.delete(session);
-      session.subscriptions.delete(uri);
+      if (session.subscriptions.has(uri)) return resultText(id, {});
+      if (session.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_SESSION) throw new RelayError('INVALID_PARAMS', `A session may hold at most ${MAX_SUBSCRIPTIONS_PER_SESSION} resource subscriptions`);
+      if (!subs?.size) await this.#forward(route, method, params);
+      subs = this.#subscribers.get(uri) ?? new Set();
+      this.#subscribers.set(uri, subs);
+      subs.add(session);
+      session.subscriptions.set(uri, route);
+      return resultText(id, {});
+    }
+    if (!session.subscriptions.delete(uri)) return resultText(id, {});
+    subs?.delete(session);
+    if (!subs?.size) {
+      this.#subscribers.delete(uri);
+      await this.#forward(route, method, params);
+    }
+    return resultText(id, {});
+  }
+
+  async #forward(route: Route, method: RoutedMethod, params: Record<string, unknown>): Promise<void> {
+    const reply = await route.handler({ method, route, params, opts: { timeoutMs: route.backend.timeoutMs } });
+    parseResult(reply);
+  }
+
+  /** Drops a closed session's subscriptions; the last subscriber of a URI unsubscribes upstream. */
+  forgetSession(session: Session): void {
+    for (const [uri, route] of session.subscriptions) {
+      const subs = this.#subscribers.get(uri);
+      subs?.delete(session);
+      if (subs?.size) continue;
+      this.#subscribers.delete(uri);
+      this.#forward(route, 'resources/unsubscribe', { uri: route.local }).catch(() => undefined);
+    }
+    session.subscriptions.clear();
+  }
+
+  /** A backend reconnected with a new session: subscribe again to what clients still watch. */
+  resubscribe(backend: string): void {
+    for (const [uri, subs] of this.#subscribers) {
+      const route = subs.values().next().value?.subscriptions.get(uri);
+      if (route?.backend.name !== backend) continue;
+      this.#forward(route, 'resources/subscribe', { uri: route.local }).catch(() => undefined);
     }
   }
+
 }

@@ -23,6 +23,8 @@ export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: str
 
 const VERSIONS = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS);
 const KEEPALIVE_MS = 15_000;
+/** A GET stream whose client stopped reading is closed once this much is buffered. */
+const MAX_STREAM_BACKLOG = 4 * 1024 * 1024;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 export interface HttpFrontOptions {
@@ -39,7 +41,10 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
   const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.proxy.listen.host);
   const streams = new Set<ServerResponse>();
   const keepalive = setInterval(() => {
-    for (const s of streams) s.write(': keepalive\n\n');
+    for (const s of streams) {
+      if (s.writableLength > MAX_STREAM_BACKLOG) s.destroy();
+      else s.write(': keepalive\n\n');
+    }
   }, KEEPALIVE_MS);
   keepalive.unref();
 
@@ -48,9 +53,10 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     try {
+      // DNS-rebinding protection covers the admin API too (mirror samples hold real arguments).
+      if (!isAllowedOrigin(req.headers.origin, config.proxy.http.allowed_origins)) throw new RelayError('ORIGIN_FORBIDDEN', `Origin ${req.headers.origin} is not allowed`);
+      if (loopbackOnly && !isAllowedHost(req.headers.host, config.proxy.http.allowed_origins)) throw new RelayError('ORIGIN_FORBIDDEN', `Host ${req.headers.host} is not allowed for a loopback listener`);
       if (path === mcpPath) {
-        if (!isAllowedOrigin(req.headers.origin, config.proxy.http.allowed_origins)) throw new RelayError('ORIGIN_FORBIDDEN', `Origin ${req.headers.origin} is not allowed`);
-        if (loopbackOnly && !isAllowedHost(req.headers.host, config.proxy.http.allowed_origins)) throw new RelayError('ORIGIN_FORBIDDEN', `Host ${req.headers.host} is not allowed for a loopback listener`);
         if (req.method === 'POST') return void handlePost(req, res).catch((err: unknown) => fail(res, err));
         if (req.method === 'GET') return handleGet(req, res);
         if (req.method === 'DELETE') return handleDelete(req, res);
@@ -162,18 +168,26 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
     streams.add(res);
-    s.push = (json) => res.write(sseMessage(json));
+    const push = (json: string): void => {
+      if (res.writableLength > MAX_STREAM_BACKLOG) {
+        log.warn({ session: s.id }, 'GET stream client is not reading; closing the stream');
+        res.destroy();
+        return;
+      }
+      res.write(sseMessage(json));
+    };
+    s.push = push;
     const done = (): void => {
       streams.delete(res);
-      if (s.push) s.push = undefined;
+      if (s.push === push) s.push = undefined;
+      if (s.closeStream === end) s.closeStream = undefined;
     };
-    res.on('close', done);
-    const prevClose = s.onClose;
-    s.onClose = () => {
-      prevClose?.();
+    const end = (): void => {
       done();
       res.end();
     };
+    res.on('close', done);
+    s.closeStream = end;
   }
 
   function handleDelete(req: IncomingMessage, res: ServerResponse): void {

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CancelTicket } from '../backends/backend.js';
 import { RelayError } from '../errors.js';
+import type { Route } from '../catalog/catalog.js';
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
@@ -16,11 +17,14 @@ export class Session {
   readonly id: string;
   protocolVersion: string;
   readonly inflight = new Map<string, CancelTicket>();
-  readonly subscriptions = new Set<string>();
+  /** Exposed resource URI → its route, for the URIs this session subscribed to. */
+  readonly subscriptions = new Map<string, Route>();
   lastSeen = Date.now();
   logLevel = 0;
   /** Delivers a server→client message not tied to a request; undefined when nobody listens. */
   push: ((json: string) => void) | undefined;
+  /** Ends the open GET stream, if any (one at a time: the front end replaces it). */
+  closeStream: (() => void) | undefined;
   onClose: (() => void) | undefined;
 
   constructor(id: string, protocolVersion: string) {
@@ -43,6 +47,7 @@ export class Session {
   close(): void {
     for (const t of this.inflight.values()) t.cancel?.('session closed');
     this.inflight.clear();
+    this.closeStream?.();
     this.onClose?.();
     this.push = undefined;
   }

@@ -45,7 +45,9 @@ export function serveStdio(relay: Relay, input: NodeJS.ReadableStream = process.
       if (session) relay.sessions.delete(session.id);
       const { version, result } = relay.dispatcher.initialize(req.params);
       session = relay.sessions.create(version);
-      session.push = write;
+      const s = session;
+      s.push = write;
+      s.onClose = () => relay.dispatcher.forgetSession(s);
       write(resultText(id, result));
       return;
     }

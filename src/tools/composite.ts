@@ -15,7 +15,7 @@ interface TargetOutcome {
   ok: boolean;
   content: unknown[];
   structuredContent?: unknown;
-  error?: { code: number; message: string };
+  error?: { code: number; message: string; data?: unknown };
 }
 
 async function runTarget(io: ToolIO, target: string, args: Record<string, unknown>, timeoutMs: number | undefined): Promise<TargetOutcome> {
@@ -27,7 +27,7 @@ async function runTarget(io: ToolIO, target: string, args: Record<string, unknow
     return out;
   } catch (err) {
     const e = toRpcError(err);
-    return { tool: target, ok: false, content: [{ type: 'text', text: `Error ${e.code}: ${e.message}` }], error: { code: e.code, message: e.message } };
+    return { tool: target, ok: false, content: [{ type: 'text', text: `Error ${e.code}: ${e.message}` }], error: { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) } };
   }
 }
 

@@ -91,11 +91,10 @@ export function swapId(raw: string, backendIdText: string, clientIdText: string)
     if (before === 44 /* , */ || before === 123 /* { */) return raw.slice(0, tail) + `"id":${clientIdText}}`;
   }
   // Python SDK order: {"jsonrpc":"2.0","id":…, or the id first.
-  for (const head of [PY_HEAD, '{']) {
-    if (raw.startsWith(head) && raw.startsWith(token, head.length)) {
-      return head + `"id":${clientIdText}` + raw.slice(head.length + token.length);
-    }
+  if (raw.startsWith(PY_HEAD) && raw.startsWith(token, PY_HEAD.length)) {
+    return PY_HEAD + `"id":${clientIdText}` + raw.slice(PY_HEAD.length + token.length);
   }
+  if (raw.charCodeAt(0) === 123 /* { */ && raw.startsWith(token, 1)) return `{"id":${clientIdText}` + raw.slice(1 + token.length);
   const msg = JSON.parse(raw) as JsonRpcResponse;
   msg.id = JSON.parse(clientIdText) as JsonRpcId;
   return JSON.stringify(msg);

@@ -22,10 +22,15 @@ export class SseParser {
     this.#max = maxEventBytes;
   }
 
-  /** Feeds a chunk; returns the events it completed. */
+  /** Feeds a chunk; returns the events it completed. Scans only the new bytes for line ends. */
   push(chunk: string): SseEvent[] {
-    this.#buf += chunk;
     const out: SseEvent[] = [];
+    if (chunk.indexOf('\n') < 0) {
+      this.#buf += chunk;
+      if (this.#buf.length > this.#max) throw new Error(`SSE event exceeds ${this.#max} bytes`);
+      return out;
+    }
+    this.#buf += chunk;
     let start = 0;
     for (;;) {
       const nl = this.#buf.indexOf('\n', start);

@@ -3,6 +3,7 @@
  * a JSON-RPC error naming the problem, and the proxy keeps serving a normal
  * client afterwards.
  */
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, demoStdio, startProxy, type ProxyHandle } from '../helpers/proxy.js';
 
@@ -70,6 +71,19 @@ describe('malformed bodies', () => {
     expect(r.json.error.message).toContain('tools/frobnicate');
   });
 
+  it('method names that are Object.prototype keys are just unknown methods', async () => {
+    const sid = await session();
+    for (const method of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const r = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method }), { 'mcp-session-id': sid });
+      expect(r.json.error.code).toBe(-32601);
+    }
+  });
+
+  it('non-object tool arguments → -32602 before anything reaches the backend', async () => {
+    const r = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'd/echo', arguments: 'x'.repeat(1000) } }), { 'mcp-session-id': await session() });
+    expect(r.json.error).toMatchObject({ code: -32602, data: { code: 'INVALID_PARAMS' } });
+  });
+
   it('a body over proxy.http.max_body_bytes → 413, whether or not Content-Length says so', async () => {
     const sid = await session();
     const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'd/echo', arguments: { message: 'x'.repeat(70_000) } } });
@@ -121,6 +135,19 @@ describe('sessions and headers', () => {
     expect(bad.status).toBe(403);
     const ok = await post('{"jsonrpc":"2.0","id":1,"method":"ping"}', { origin: 'http://localhost:3000', 'mcp-session-id': await session() });
     expect(ok.status).toBe(200);
+  });
+
+  it('the admin API gets the same DNS-rebinding protection', async () => {
+    // fetch cannot set Host; a rebound page's requests carry the attacker's host name
+    const status = await new Promise<number>((resolve, reject) => {
+      get(`${proxy.base}/admin/backends`, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject);
+    });
+    expect(status).toBe(403);
+    const page = await fetch(`${proxy.base}/admin/mirror`, { headers: { origin: 'https://evil.example' } });
+    expect(page.status).toBe(403);
   });
 
   it('other HTTP methods → 405 with Allow; other paths → 404', async () => {

@@ -25,7 +25,7 @@ const rpcError = (p: Promise<unknown>): Promise<RpcError> =>
     },
     (e: RpcError) => e,
   );
-const text = (r: { content?: unknown }): string => ((r.content as { text?: string }[]) ?? []).map((x) => x.text ?? '').join('\n');
+const text = (r: object): string => (((r as { content?: unknown }).content as { text?: string }[]) ?? []).map((x) => x.text ?? '').join('\n');
 
 const BACKENDS = (dUrl: string, wUrl: string, canaryUrl: string): string => `
 [[backends]]
@@ -74,6 +74,7 @@ transport = "stdio"
 ${demoStdio('--name', 'r')}
 read_only_only = true
 expose_prompts = []
+hide_resources = ["demo://item/{id}"]
 
 [[backends]]
 name = "d-canary"
@@ -149,7 +150,12 @@ describe('filters', () => {
     expect(templates).not.toContain('d/demo://item/{id}');
     expect(templates).toContain('w/demo://item/{id}');
     const e = await rpcError(c.readResource({ uri: 'd/demo://item/7' }));
-    expect(e.data).toMatchObject({ code: 'POLICY_DENIED', reason: 'hidden by hide_resources' });
+    expect(e.data.code).toBe('POLICY_DENIED');
+    expect(e.data.reason).toContain('hidden by hide_resources');
+    // a pattern naming the template (not its URIs) also blocks reads of every URI it expands to
+    const viaTemplate = await rpcError(c.readResource({ uri: 'r/demo://item/5' }));
+    expect(viaTemplate.data.reason).toContain('template demo://item/{id}');
+    expect((await c.readResource({ uri: 'r/demo://info' })).contents.length).toBe(1);
     expect(d.stats.calls['resource:demo://item/7']).toBeUndefined();
     const prompts = (await c.listPrompts()).prompts.map((p) => p.name);
     expect(prompts).toContain('d/greet');

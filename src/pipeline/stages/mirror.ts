@@ -7,7 +7,10 @@
  * the primary path; a full queue drops and counts. Routes without targets get
  * no wrapper at all.
  */
-import type { StageFactory } from '../types.js';
+import type { RoutedMethod, StageFactory } from '../types.js';
+
+/** Only these are copied; completions and subscriptions on the same routes are not. */
+const MIRRORED = new Set<RoutedMethod>(['tools/call', 'prompts/get', 'resources/read']);
 
 export const mirrorStage: StageFactory = (env) => {
   const engine = env.mirror;
@@ -17,6 +20,7 @@ export const mirrorStage: StageFactory = (env) => {
       const links = engine.linksFor(route);
       if (links === null) return null;
       return (ctx, next) => {
+        if (!MIRRORED.has(ctx.method)) return next(ctx);
         const sampled = engine.sample(links);
         if (sampled === null) return next(ctx);
         const started = performance.now();

@@ -2,7 +2,7 @@
  * [[backends.param_overrides]] tool, hide, rename, defaults — reshape a tool's
  * parameters for clients:
  * - lists: hidden properties leave inputSchema.properties and required;
- *   renamed ones move to their new key;
+ *   renamed ones move to their new key; parameters with a default leave required;
  * - calls: a hidden parameter, or the original name of a renamed one, is
  *   refused (INVALID_ARGUMENTS: hiding is enforced, unlike mcp-proxy); new names
  *   are mapped back; `defaults` fill parameters the client did not send.
@@ -27,7 +27,8 @@ export function rewriteSchema(schema: unknown, o: Override): unknown {
     properties[o.rename.get(k) ?? k] = v;
   }
   const out: Record<string, unknown> = { ...s, properties };
-  if (Array.isArray(s.required)) out.required = (s.required as string[]).filter((k) => !o.hide.has(k)).map((k) => o.rename.get(k) ?? k);
+  // A parameter the proxy fills (hidden, or with a default) is not required from the client.
+  if (Array.isArray(s.required)) out.required = (s.required as string[]).filter((k) => !o.hide.has(k) && !(k in o.defaults)).map((k) => o.rename.get(k) ?? k);
   return out;
 }
 

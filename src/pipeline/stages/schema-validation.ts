@@ -13,6 +13,8 @@ import { RelayError } from '../../errors.js';
 import { argumentsOf, type StageFactory } from '../types.js';
 
 const require = createRequire(import.meta.url);
+/** Distinct schemas kept compiled; backends that keep changing schemas cannot grow it further. */
+const MAX_CACHED_SCHEMAS = 2_000;
 type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): ValidateFunction };
 const Ajv7 = (require('ajv') as { default: AjvCtor }).default;
 const Ajv2020 = (require('ajv/dist/2020') as { default: AjvCtor }).default;
@@ -22,8 +24,9 @@ function describe(errors: ErrorObject[] | null | undefined): string {
   const e = errors?.[0];
   if (!e) return 'does not match the schema';
   const where = e.instancePath ? `\`${e.instancePath.slice(1).replace(/\//g, '.')}\`` : 'arguments';
-  const extra = e.keyword === 'required' ? ` \`${String((e.params as { missingProperty?: string }).missingProperty)}\`` : e.keyword === 'additionalProperties' ? ` \`${String((e.params as { additionalProperty?: string }).additionalProperty)}\`` : '';
-  return `${where} ${e.message ?? 'is invalid'}${extra}`;
+  if (e.keyword === 'required') return `${where} is missing required property \`${String((e.params as { missingProperty?: string }).missingProperty)}\``;
+  if (e.keyword === 'additionalProperties') return `${where} has unknown property \`${String((e.params as { additionalProperty?: string }).additionalProperty)}\``;
+  return `${where} ${e.message ?? 'is invalid'}`;
 }
 
 export const schemaValidationStage: StageFactory = (env) => {
@@ -40,6 +43,7 @@ export const schemaValidationStage: StageFactory = (env) => {
     const key = JSON.stringify(schema);
     let v = cache.get(key);
     if (v !== undefined) return v;
+    if (cache.size >= MAX_CACHED_SCHEMAS) cache.clear();
     const dialect = String((schema as { $schema?: unknown }).$schema ?? '');
     try {
       v = (/draft-0[4-7]/.test(dialect) ? draft7 : modern).compile(schema);
