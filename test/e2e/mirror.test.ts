@@ -131,11 +131,18 @@ describe('shadow diff', () => {
     expect(r.mirrors[0].per_tool['api/add']).toMatchObject({ content_differs: 4 });
     expect(r.mirrors[0].per_tool['api/time']).toMatchObject({ same: 3 });
     expect(r.mirrors[0].latency.canary.count).toBe(8);
-    const sample = r.samples.find((s: { tool: string }) => s.tool === 'api/add');
-    expect(sample.diff).toBe('content_differs');
-    expect(sample.request).toContain('"name":"add"');
-    expect(sample.primary).toContain('"sum":13');
-    expect(sample.canary).toContain('"sum":14');
+    // copies complete in any order (the pool sends them concurrently): check every add sample
+    const adds = r.samples.filter((x: { tool: string }) => x.tool === 'api/add') as { diff: string; request: string; primary: string; canary: string }[];
+    expect(adds).toHaveLength(4);
+    const sums = adds.map((x) => {
+      expect(x.diff).toBe('content_differs');
+      expect(x.request).toContain('"name":"add"');
+      const p = Number(/"sum":(\d+)/.exec(x.primary)![1]);
+      const c = Number(/"sum":(\d+)/.exec(x.canary)![1]);
+      expect(c).toBe(p + 1);
+      return p;
+    });
+    expect(sums.sort()).toEqual([10, 11, 12, 13]);
     const metrics = await (await fetch(`${proxy.base}/admin/metrics`)).text();
     expect(metrics).toContain('mcp_relay_mirror_diff_total{mirror="canary",tool="api/add",class="content_differs"} 4');
   });
