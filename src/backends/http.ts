@@ -6,6 +6,7 @@
  * than the awaited response (progress, logging, server requests) go to
  * handleIncoming. A GET stream carries unsolicited notifications (list_changed).
  */
+import { StringDecoder } from 'node:string_decoder';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { RelayError } from '../errors.js';
@@ -23,8 +24,10 @@ type Body = Dispatcher.ResponseData['body'];
 /** Per-request state shared by the deadline, cancellation and the exchange. */
 interface Exchange {
   done: boolean;
-  body: Body | undefined;
+  abort: ((err: Error) => void) | undefined;
 }
+/** The backend answered 404 for the session the request used. */
+const EXPIRED = Symbol('expired');
 const STREAM_RETRY_MS = 1_000;
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -75,18 +78,23 @@ export class HttpBackend extends BaseBackend {
   /**
    * One request with a total deadline (like stdio: progress does not extend it)
    * and client cancellation. Either one tells the backend with
-   * notifications/cancelled and drops the response stream.
+   * notifications/cancelled and aborts the exchange.
    */
   protected send(idText: string, text: string, opts: RequestOptions): Promise<Reply> {
-    const ex: Exchange = { done: false, body: undefined };
+    const ex: Exchange = { done: false, abort: undefined };
     return new Promise<Reply>((resolve, reject) => {
-      const abort = (reason: string, err: RelayError): void => {
+      const finish = (err: Error | undefined, reply?: Reply): void => {
         if (ex.done) return;
         ex.done = true;
         clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(reply!);
+      };
+      const abort = (reason: string, err: RelayError): void => {
+        if (ex.done) return;
         this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
-        ex.body?.destroy();
-        reject(err);
+        ex.abort?.(err);
+        finish(err);
       };
       const timer = setTimeout(
         () => abort('timeout', new RelayError('BACKEND_TIMEOUT', `Backend "${this.name}" did not answer within ${opts.timeoutMs} ms`, { backend: this.name, timeoutMs: opts.timeoutMs })),
@@ -94,37 +102,106 @@ export class HttpBackend extends BaseBackend {
       );
       if (opts.ticket) opts.ticket.cancel = (reason) => abort(reason, new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
       this.#exchange(idText, text, opts.timeoutMs, ex).then(
-        (reply) => {
-          if (ex.done) return;
-          ex.done = true;
-          clearTimeout(timer);
-          resolve(reply);
-        },
-        (err: Error) => {
-          if (ex.done) return;
-          ex.done = true;
-          clearTimeout(timer);
-          reject(err);
-        },
+        (reply) => finish(undefined, reply),
+        (err: Error) => finish(err),
       );
     });
   }
 
   async #exchange(idText: string, text: string, timeoutMs: number, ex: Exchange): Promise<Reply> {
-    // undici's own timeouts are a backstop; the deadline above is the contract.
     const sessionUsed = this.#sessionId;
-    let res = await this.#post(text, timeoutMs + 1_000);
-    if (res.statusCode === 404 && sessionUsed && this.state === 'ready' && !ex.done) {
-      await res.body.dump();
-      await this.#reinitialize(sessionUsed);
-      res = await this.#post(text, timeoutMs + 1_000);
-    }
-    if (ex.done) {
-      res.body.destroy();
-      throw new RelayError('REQUEST_CANCELLED', 'Request abandoned');
-    }
-    ex.body = res.body;
-    return this.#readReply(res, idText, timeoutMs);
+    const first = await this.#dispatch(idText, text, timeoutMs, ex);
+    if (first !== EXPIRED) return first;
+    await this.#reinitialize(sessionUsed!);
+    if (ex.done) throw new RelayError('REQUEST_CANCELLED', 'Request abandoned');
+    const second = await this.#dispatch(idText, text, timeoutMs, ex);
+    if (second === EXPIRED) throw new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered 404 for a fresh session`, { backend: this.name, status: 404 });
+    return second;
+  }
+
+  /**
+   * One POST through undici's dispatch API: no response stream object, one
+   * buffer per JSON reply, SSE events parsed as chunks arrive. Resolves with the
+   * awaited response as soon as it is seen (an SSE stream is still read to its
+   * end so the socket is reused), or EXPIRED when the backend forgot the session.
+   */
+  #dispatch(idText: string, text: string, timeoutMs: number, ex: Exchange): Promise<Reply | typeof EXPIRED> {
+    const sessionUsed = this.#sessionId;
+    const max = this.opts.maxMessageBytes;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let status = 0;
+      let sse: SseParser | undefined;
+      let decoder: StringDecoder | undefined;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const ok = (v: Reply | typeof EXPIRED): void => {
+        if (!settled) {
+          settled = true;
+          resolve(v);
+        }
+      };
+      const fail = (e: Error): void => {
+        if (!settled) {
+          settled = true;
+          reject(e);
+        }
+      };
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (controller) => {
+          ex.abort = (err) => controller.abort(err);
+        },
+        onResponseStart: (_c, statusCode, headers) => {
+          status = statusCode;
+          const sid = headers['mcp-session-id'];
+          if (this.#sessionId === undefined && typeof sid === 'string') {
+            this.#sessionId = sid;
+            this.#headers = this.#buildHeaders(undefined);
+          }
+          if (statusCode === 200 && String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
+            sse = new SseParser(max);
+            decoder = new StringDecoder('utf8');
+          }
+        },
+        onResponseData: (controller, chunk) => {
+          if (sse) {
+            try {
+              for (const ev of sse.push(decoder!.write(chunk))) {
+                if (!ev.data) continue;
+                const msg = JSON.parse(ev.data) as JsonRpcMessage;
+                if (!settled && !('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === idText) ok({ raw: ev.data, idText });
+                else this.handleIncoming(msg);
+              }
+            } catch (err) {
+              controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" sent a bad SSE event: ${(err as Error).message}`, { backend: this.name }));
+            }
+            return;
+          }
+          size += chunk.length;
+          if (size > max) controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" reply exceeds max_message_bytes (${max})`, { backend: this.name }));
+          else chunks.push(chunk);
+        },
+        onResponseEnd: () => {
+          if (sse) return fail(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" closed the SSE stream without answering`, { backend: this.name }));
+          const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          if (status >= 200 && status < 300 && raw.length > 0) return ok({ raw, idText });
+          if (status === 404 && sessionUsed !== undefined && this.state === 'ready') return ok(EXPIRED);
+          // A JSON-RPC error body with a non-2xx status is still the backend's answer.
+          if (raw.startsWith('{') && raw.includes('"error"')) {
+            try {
+              const msg = JSON.parse(raw) as { error?: unknown };
+              if (msg.error) return ok({ raw: JSON.stringify({ ...msg, id: JSON.parse(idText) as unknown }), idText });
+            } catch {
+              // not JSON: fall through to the protocol error
+            }
+          }
+          fail(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`, { backend: this.name, status }));
+        },
+        onResponseError: (_c, err) => fail(this.#mapError(err as Error & { code?: string }, timeoutMs)),
+      };
+      // undici's own timeouts are a backstop; the deadline in send() is the contract.
+      this.#pool.dispatch({ path: this.#path, method: 'POST', headers: this.#headers, body: text, headersTimeout: timeoutMs + 1_000, bodyTimeout: timeoutMs + 1_000 }, handler);
+    });
   }
 
   protected post(text: string): void {
@@ -134,84 +211,6 @@ export class HttpBackend extends BaseBackend {
       .request({ path: this.#path, method: 'POST', headers: this.#headers, body: text, headersTimeout: 10_000 })
       .then((r) => r.body.dump())
       .catch((err: Error) => this.log.debug({ err: err.message }, 'notification POST failed'));
-  }
-
-  async #post(text: string, timeoutMs: number): Promise<Dispatcher.ResponseData> {
-    try {
-      return await this.#pool.request({
-        path: this.#path,
-        method: 'POST',
-        headers: this.#headers,
-        body: text,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (err) {
-      throw this.#mapError(err as Error & { code?: string }, timeoutMs);
-    }
-  }
-
-  async #readReply(res: Dispatcher.ResponseData, idText: string, timeoutMs: number): Promise<Reply> {
-    if (this.#sessionId === undefined) {
-      const sid = res.headers['mcp-session-id'];
-      if (typeof sid === 'string') {
-        this.#sessionId = sid;
-        this.#headers = this.#buildHeaders(undefined);
-      }
-    }
-    const type = String(res.headers['content-type'] ?? '');
-    try {
-      if (type.startsWith('text/event-stream') && res.statusCode === 200) return await this.#readSse(res.body, idText);
-      const raw = await readCapped(res.body, this.opts.maxMessageBytes);
-      if (res.statusCode >= 200 && res.statusCode < 300 && raw.length > 0) return { raw, idText };
-      // A JSON-RPC error body with a non-2xx status is still the backend's answer.
-      if (raw.startsWith('{') && raw.includes('"error"')) {
-        const msg = JSON.parse(raw) as { error?: unknown };
-        if (msg.error) return { raw: JSON.stringify({ ...msg, id: JSON.parse(idText) as unknown }), idText };
-      }
-      throw new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered HTTP ${res.statusCode}${raw ? `: ${raw.slice(0, 200)}` : ''}`, { backend: this.name, status: res.statusCode });
-    } catch (err) {
-      throw this.#mapError(err as Error & { code?: string }, timeoutMs);
-    }
-  }
-
-  /**
-   * Resolves as soon as the awaited response event arrives, but keeps reading
-   * the stream to its end: leaving it early would destroy the socket and cost
-   * a new connection per request (backends end the stream right after the reply).
-   */
-  #readSse(body: Body, idText: string): Promise<Reply> {
-    const parser = new SseParser(this.opts.maxMessageBytes);
-    body.setEncoding('utf8');
-    return new Promise<Reply>((resolve, reject) => {
-      let reply: Reply | undefined;
-      const onChunk = (chunk: string): void => {
-        for (const ev of parser.push(chunk)) {
-          if (!ev.data) continue;
-          const msg = JSON.parse(ev.data) as JsonRpcMessage;
-          if (reply === undefined && !('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === idText) {
-            reply = { raw: ev.data, idText };
-            resolve(reply);
-          } else this.handleIncoming(msg);
-        }
-      };
-      body.on('data', (chunk: string) => {
-        try {
-          onChunk(chunk);
-        } catch (err) {
-          body.destroy();
-          if (!reply) reject(err);
-        }
-      });
-      body.on('error', (err) => {
-        if (!reply) reject(err);
-      });
-      const closed = (): void => {
-        if (!reply) reject(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" closed the SSE stream without answering`, { backend: this.name }));
-      };
-      body.on('end', closed);
-      body.on('close', closed);
-    });
   }
 
   #mapError(err: Error & { code?: string }, timeoutMs: number): Error {
@@ -300,19 +299,4 @@ export class HttpBackend extends BaseBackend {
     if (this.#cfg.bearerToken) h.authorization = `Bearer ${this.#cfg.bearerToken}`;
     return h;
   }
-}
-
-/** Reads a body as UTF-8, refusing more than `max` bytes. */
-async function readCapped(body: Body, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    n += chunk.length;
-    if (n > max) {
-      body.destroy();
-      throw new RelayError('BACKEND_PROTOCOL', `Backend reply exceeds max_message_bytes (${max})`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }

@@ -11,6 +11,7 @@ import { connect, demoStdio, EVERYTHING, eventually, getJson, startProxy, type P
 import { startEverythingHttp } from '../helpers/everything.js';
 
 let web: DemoHttpServer;
+let webJson: DemoHttpServer; // answers POSTs as plain JSON, so headers come only with the result
 let everythingHttp: Awaited<ReturnType<typeof startEverythingHttp>>;
 let proxy: ProxyHandle;
 const clients: Client[] = [];
@@ -45,6 +46,7 @@ function rpcError(fn: () => Promise<unknown>): Promise<{ code: number; message: 
 
 beforeAll(async () => {
   web = await startDemoHttpServer({ name: 'web' });
+  webJson = await startDemoHttpServer({ name: 'webjson', jsonResponse: true });
   everythingHttp = await startEverythingHttp();
   proxy = await startProxy(`
 [proxy]
@@ -80,6 +82,11 @@ args = [${JSON.stringify(EVERYTHING)}, "stdio"]
 name = "evh"
 transport = "http"
 url = "${everythingHttp.url}"
+
+[[backends]]
+name = "webjson"
+transport = "http"
+url = "${webJson.url}"
 `);
 });
 
@@ -87,6 +94,7 @@ afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await proxy?.stop();
   await web?.close();
+  await webJson?.close();
   everythingHttp?.stop();
 });
 
@@ -235,6 +243,23 @@ describe('routing calls', () => {
     const e = await rpcError(() => c.callTool({ name: 'web/hang', arguments: {} }));
     expect(e.code).toBe(-32011);
     expect(e.data).toMatchObject({ code: 'BACKEND_TIMEOUT', backend: 'web' });
+  });
+});
+
+describe('sessions ending mid-call', () => {
+  it.each(['web', 'webjson'])('survives a client that deletes its session while a call to %s is in flight', async (backend) => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const call = fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: `${backend}/slow`, arguments: { ms: 500, steps: 1 } } }) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(proxy.url, { method: 'DELETE', headers: { 'mcp-session-id': sid } })).status).toBe(200);
+    const answered = await call.then((r) => r.json() as Promise<{ error?: { data?: { code?: string } } }>);
+    expect(answered.error?.data?.code).toBe('REQUEST_CANCELLED');
+    expect(proxy.child.exitCode).toBeNull();
+    const c = await client();
+    expect((await c.callTool({ name: `${backend}/add`, arguments: { a: 1, b: 2 } })).structuredContent).toEqual({ sum: 3 });
   });
 });
 
