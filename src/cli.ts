@@ -16,8 +16,6 @@ import { ConfigError } from './errors.js';
 import { Relay } from './relay.js';
 import { serveStdio } from './server/stdio.js';
 import { createLogger } from './util/log.js';
-import { startDemo } from './demo/embedded.js';
-import { tryProxy } from './try.js';
 
 const HELP = `mcp-relay — a fast reverse proxy for the Model Context Protocol
 
@@ -76,7 +74,8 @@ function int(flag: string, value: string | undefined, min: number): number | und
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'try') return tryProxy(argv[1] ?? 'http://127.0.0.1:8080/mcp');
+  // The demo and `try` load the MCP SDK; import them only when used (a proxy never needs them).
+  if (argv[0] === 'try') return (await import('./try.js')).tryProxy(argv[1] ?? 'http://127.0.0.1:8080/mcp');
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
     process.stdout.write(HELP + '\n');
@@ -86,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(version() + '\n');
     return 0;
   }
-  const demo = values.config === undefined && !values.check && !values.stdio ? await startDemo() : undefined;
+  const demo = values.config === undefined && !values.check && !values.stdio ? await (await import('./demo/embedded.js')).startDemo() : undefined;
   let config: RelayConfig;
   if (demo) config = parseConfig(demo.toml, '<embedded demo config>');
   else if (values.config !== undefined) config = loadConfigFile(values.config);

@@ -34,9 +34,9 @@ export function createMetrics(backends: readonly Backend[], sessions: SessionSto
 }
 
 function addMirrorMetrics(registry: Registry, mirror: MirrorEngine): void {
-  const counterNames = COUNTERS.filter((n) => n !== 'queue_depth' && n !== 'in_flight' && !(DIFF_CLASSES as readonly string[]).includes(n));
+  const counterNames = COUNTERS.filter((n) => n !== 'queue_depth' && n !== 'in_flight' && n !== 'canary_down' && !(DIFF_CLASSES as readonly string[]).includes(n));
   new Counter({
-    name: 'mcp_relay_mirror_events_total', help: 'Mirror pipeline events per mirror (eligible, sampled, enqueued, dropped_queue_full, dropped_too_large, sent, succeeded, failed, timed_out)',
+    name: 'mcp_relay_mirror_events_total', help: 'Mirror pipeline events per mirror (eligible, sampled, enqueued, dropped_queue_full, dropped_too_large, dropped_canary_down, sent, succeeded, failed, timed_out)',
     labelNames: ['mirror', 'source', 'event'], registers: [registry],
     collect() {
       this.reset();
@@ -53,6 +53,10 @@ function addMirrorMetrics(registry: Registry, mirror: MirrorEngine): void {
         }
       }
     },
+  });
+  new Gauge({
+    name: 'mcp_relay_mirror_canary_up', help: '0 while the pool thread cannot reach the mirror backend (copies are dropped, counted as dropped_canary_down)', labelNames: ['mirror'], registers: [registry],
+    collect() { for (const l of mirror.links) this.set({ mirror: l.mirror }, mirror.counters.get(l.index, 'canary_down') === 1 ? 0 : 1); },
   });
   new Gauge({ name: 'mcp_relay_mirror_queue_depth', help: 'Copies waiting in the mirror queue', registers: [registry], collect() { this.set(mirror.waiting); } });
   new Gauge({ name: 'mcp_relay_mirror_queue_capacity', help: 'mirror.queue_size', registers: [registry], collect() { this.set(mirror.settings.queue_size); } });

@@ -87,10 +87,11 @@ function mirrorReport(mirror: MirrorEngine | null): unknown {
     settings: { queue_size: s.queue_size, threads: s.threads, concurrency: s.concurrency, timeout_ms: s.timeout_ms, max_result_bytes: s.max_result_bytes, ignore_paths: s.ignore_paths },
     queue: { depth: mirror.waiting, capacity: s.queue_size, in_flight: mirror.inFlight },
     mirrors: mirror.links.map((l) => {
-      const { queue_depth: _q, in_flight: _f, ...counters } = mirror.counters.snapshot(l.index);
+      const { queue_depth: _q, in_flight: _f, canary_down: down, ...counters } = mirror.counters.snapshot(l.index);
       return {
         mirror: l.mirror,
         source: l.source,
+        canary_up: down !== 1,
         percent: l.percent,
         read_only: l.readOnly,
         tools: l.tools ? [...l.tools] : null,

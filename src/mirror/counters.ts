@@ -6,9 +6,11 @@
  * never wraps (exactness would break at a 2^32 wrap: 2^32 is not a multiple of 100).
  */
 export const COUNTERS = [
-  'eligible', 'sampled', 'enqueued', 'dropped_queue_full', 'dropped_too_large', 'sent', 'succeeded', 'failed', 'timed_out',
+  'eligible', 'sampled', 'enqueued', 'dropped_queue_full', 'dropped_too_large', 'dropped_canary_down', 'sent', 'succeeded', 'failed', 'timed_out',
   'same', 'content_differs', 'canary_error_only', 'primary_error_only', 'both_error', 'canary_timeout', 'not_compared',
   'queue_depth', 'in_flight',
+  /** 1 while the pool thread's connector to this mirror is down (copies are then not sent). */
+  'canary_down',
 ] as const;
 export type CounterName = (typeof COUNTERS)[number];
 export const DIFF_CLASSES = ['same', 'content_differs', 'canary_error_only', 'primary_error_only', 'both_error', 'canary_timeout', 'not_compared'] as const;
@@ -32,6 +34,9 @@ export class SharedCounters {
   /** Atomically adds `by` and returns the previous value. */
   add(link: number, name: CounterName, by = 1n): bigint {
     return Atomics.add(this.array, link * STRIDE + INDEX[name], by);
+  }
+  set(link: number, name: CounterName, value: bigint): void {
+    Atomics.store(this.array, link * STRIDE + INDEX[name], value);
   }
   get(link: number, name: CounterName): number {
     return Number(Atomics.load(this.array, link * STRIDE + INDEX[name]));

@@ -93,6 +93,7 @@ export class MirrorEngine {
       timeoutMs: settings.timeout_ms,
       ignorePaths: settings.ignore_paths,
       sampleFieldBytes: 4096,
+      concurrency: settings.concurrency,
       logLevel: cfg.observability.log_level === 'info' ? 'warn' : cfg.observability.log_level,
       jsonLogs: cfg.observability.json_logs,
       clientName: `${cfg.proxy.name}-mirror`,
@@ -106,6 +107,7 @@ export class MirrorEngine {
       maxQueue: settings.threads * settings.concurrency,
       idleTimeout: 2 ** 31 - 1,
       atomics: 'disabled',
+      recordTiming: false,
       workerData: init,
     });
     this.#queue = fastq.promise<unknown, MirrorTask, void>((task) => this.#run(task), settings.threads * settings.concurrency);
@@ -151,6 +153,13 @@ export class MirrorEngine {
     for (const l of links) {
       if (tooLarge) {
         this.counters.add(l.index, 'dropped_too_large');
+        continue;
+      }
+      // The pool thread flags a mirror whose connector is down; posting copies that can
+      // only fail would cost the main thread a message each. Its supervisor keeps
+      // reconnecting in the background and clears the flag.
+      if (this.counters.get(l.index, 'canary_down') === 1) {
+        this.counters.add(l.index, 'dropped_canary_down');
         continue;
       }
       if (this.#waiting >= this.settings.queue_size) {

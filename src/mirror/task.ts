@@ -30,6 +30,8 @@ export interface WorkerInit {
   mirrors: import('../config/schema.js').BackendConfig[];
   counters: SharedArrayBuffer;
   timeoutMs: number;
+  /** Copies in flight per thread: also the size of each canary's connection pool. */
+  concurrency: number;
   ignorePaths: string[];
   sampleFieldBytes: number;
   logLevel: string;

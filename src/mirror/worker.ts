@@ -28,11 +28,27 @@ function connector(name: string): Promise<Backend> {
   if (!b) {
     const cfg = init.mirrors.find((m) => m.name === name);
     if (!cfg) return Promise.reject(new Error(`unknown mirror backend ${name}`));
-    const backend = createBackend(cfg, { clientName: init.clientName, clientVersion: init.clientVersion, log, timeoutMs: init.timeoutMs, connections: 64 });
+    const link = init.mirrors.indexOf(cfg);
+    const backend = createBackend(cfg, {
+      clientName: init.clientName,
+      clientVersion: init.clientVersion,
+      log,
+      timeoutMs: init.timeoutMs,
+      connections: init.concurrency,
+      // Tell the main thread when this canary is down, so it stops posting copies for it.
+      hooks: { onState: (_b, state) => counters.set(link, 'canary_down', state === 'down' ? 1n : 0n) },
+    });
     b = backend.start().then(() => backend);
     backends.set(name, b);
   }
   return b;
+}
+
+/** The result part of a raw response whose top-level id is the last member (SDK order). */
+function resultText(raw: string): string | undefined {
+  if (!raw.startsWith('{"result":')) return undefined;
+  const end = raw.lastIndexOf(',"jsonrpc":"2.0","id":');
+  return end > 0 ? raw.slice(10, end) : undefined;
 }
 
 function parseRaw(raw: string): Outcome {
@@ -49,12 +65,13 @@ function primaryOutcome(task: MirrorTask): Outcome {
 export default async function mirrorCall(task: MirrorTask): Promise<MirrorSummary> {
   counters.add(task.link, 'sent');
   const started = performance.now();
-  let canary: Outcome;
+  let canary: Outcome | undefined;
+  let canaryRaw: string | undefined;
   let outcome: MirrorSummary['outcome'];
   try {
     const backend = await connector(task.mirror);
     const reply = await backend.request(task.method, task.params, { timeoutMs: init.timeoutMs });
-    canary = parseRaw(reply.raw);
+    canaryRaw = reply.raw;
     outcome = 'succeeded';
   } catch (err) {
     if (err instanceof RelayError && err.code === 'BACKEND_TIMEOUT') {
@@ -69,7 +86,9 @@ export default async function mirrorCall(task: MirrorTask): Promise<MirrorSummar
   counters.add(task.link, outcome);
   let diff: MirrorSummary['diff'];
   try {
-    diff = classify(primaryOutcome(task), canary, ignore);
+    // Identical result text needs no parsing or deep comparison (the common case).
+    const same = ignore.length === 0 && canaryRaw !== undefined && task.primaryRaw !== undefined && resultText(canaryRaw) !== undefined && resultText(canaryRaw) === resultText(task.primaryRaw);
+    diff = same ? 'same' : classify(primaryOutcome(task), canary ?? parseRaw(canaryRaw!), ignore);
   } catch {
     diff = 'not_compared';
   }
@@ -78,7 +97,8 @@ export default async function mirrorCall(task: MirrorTask): Promise<MirrorSummar
   if (diff !== 'same') {
     const max = init.sampleFieldBytes;
     const primary = task.primaryRaw ?? task.primaryFailure ?? '(not kept: too large)';
-    const c = canary.kind === 'result' ? canary.value : canary.kind === 'error' ? { error: canary.error } : canary;
+    const co = canary ?? parseRaw(canaryRaw!);
+    const c = co.kind === 'result' ? co.value : co.kind === 'error' ? { error: co.error } : co;
     summary.sample = { request: truncate({ method: task.method, params: task.params }, max), primary: truncate(primary, max), canary: truncate(c, max) };
   }
   return summary;

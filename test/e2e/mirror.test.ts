@@ -44,7 +44,7 @@ async function mirrorReport(proxy: ProxyHandle): Promise<any> {
   return getJson(`${proxy.base}/admin/mirror`);
 }
 
-type Counters = Record<'eligible' | 'sampled' | 'enqueued' | 'dropped_queue_full' | 'sent' | 'succeeded' | 'failed' | 'timed_out' | 'same' | 'content_differs' | 'canary_timeout' | 'both_error', number>;
+type Counters = Record<'eligible' | 'sampled' | 'enqueued' | 'dropped_queue_full' | 'dropped_canary_down' | 'sent' | 'succeeded' | 'failed' | 'timed_out' | 'same' | 'content_differs' | 'canary_timeout' | 'both_error', number>;
 
 /** Waits until every enqueued copy has an outcome. */
 async function settled(proxy: ProxyHandle, mirror: string): Promise<Counters> {
@@ -187,9 +187,14 @@ describe('a canary that misbehaves never touches the primary', () => {
     const c = await settled(proxy, 'canary');
     expect(c.eligible).toBe(200);
     expect(c.sampled).toBe(200);
-    expect(c.enqueued + c.dropped_queue_full).toBe(200);
+    expect(c.enqueued + c.dropped_queue_full + c.dropped_canary_down).toBe(200);
     expect(c[outcome]).toBeGreaterThan(0);
     expect(c[outcome]).toBe(c.enqueued);
+    if (mode === 'down') {
+      // once the pool thread knows the canary is down, copies are no longer posted to it
+      expect(c.dropped_canary_down).toBeGreaterThan(100);
+      expect((await mirrorReport(proxy)).mirrors[0].canary_up).toBe(false);
+    }
     expect(maxDepth).toBeLessThanOrEqual(16);
     if (mode === 'hang') expect(c.canary_timeout).toBe(c.enqueued);
     // the primary saw every call exactly once
