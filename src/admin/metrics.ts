@@ -34,7 +34,7 @@ export function createMetrics(backends: readonly Backend[], sessions: SessionSto
 }
 
 function addMirrorMetrics(registry: Registry, mirror: MirrorEngine): void {
-  const counterNames = COUNTERS.filter((n) => n !== 'queue_depth' && n !== 'in_flight' && n !== 'canary_down' && !(DIFF_CLASSES as readonly string[]).includes(n));
+  const counterNames = COUNTERS.filter((n) => n !== 'queue_depth' && n !== 'pool_waiting' && n !== 'in_flight' && n !== 'canary_down' && !(DIFF_CLASSES as readonly string[]).includes(n));
   new Counter({
     name: 'mcp_relay_mirror_events_total', help: 'Mirror pipeline events per mirror (eligible, sampled, enqueued, dropped_queue_full, dropped_too_large, dropped_canary_down, sent, succeeded, failed, timed_out)',
     labelNames: ['mirror', 'source', 'event'], registers: [registry],

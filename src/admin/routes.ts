@@ -87,7 +87,7 @@ function mirrorReport(mirror: MirrorEngine | null): unknown {
     settings: { queue_size: s.queue_size, threads: s.threads, concurrency: s.concurrency, timeout_ms: s.timeout_ms, max_result_bytes: s.max_result_bytes, ignore_paths: s.ignore_paths },
     queue: { depth: mirror.waiting, capacity: s.queue_size, in_flight: mirror.inFlight },
     mirrors: mirror.links.map((l) => {
-      const { queue_depth: _q, in_flight: _f, canary_down: down, ...counters } = mirror.counters.snapshot(l.index);
+      const { queue_depth: _q, pool_waiting: _w, in_flight: _f, canary_down: down, ...counters } = mirror.counters.snapshot(l.index);
       return {
         mirror: l.mirror,
         source: l.source,

@@ -21,13 +21,6 @@ export interface HttpBackendOptions extends BackendOptions {
 }
 
 type Body = Dispatcher.ResponseData['body'];
-/** Per-request state shared by the deadline, cancellation and the exchange. */
-interface Exchange {
-  done: boolean;
-  abort: ((err: Error) => void) | undefined;
-}
-/** The backend answered 404 for the session the request used. */
-const EXPIRED = Symbol('expired');
 const STREAM_RETRY_MS = 1_000;
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -77,131 +70,45 @@ export class HttpBackend extends BaseBackend {
 
   /**
    * One request with a total deadline (like stdio: progress does not extend it)
-   * and client cancellation. Either one tells the backend with
-   * notifications/cancelled and aborts the exchange.
+   * and client cancellation; either one tells the backend with
+   * notifications/cancelled and aborts the exchange. A 404 for the session the
+   * request used re-initialises once and retries.
    */
   protected send(idText: string, text: string, opts: RequestOptions): Promise<Reply> {
-    const ex: Exchange = { done: false, abort: undefined };
     return new Promise<Reply>((resolve, reject) => {
-      const finish = (err: Error | undefined, reply?: Reply): void => {
-        if (ex.done) return;
-        ex.done = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(reply!);
-      };
-      const abort = (reason: string, err: RelayError): void => {
-        if (ex.done) return;
-        this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
-        ex.abort?.(err);
-        finish(err);
-      };
-      const timer = setTimeout(
-        () => abort('timeout', new RelayError('BACKEND_TIMEOUT', `Backend "${this.name}" did not answer within ${opts.timeoutMs} ms`, { backend: this.name, timeoutMs: opts.timeoutMs })),
-        opts.timeoutMs,
-      );
-      if (opts.ticket) opts.ticket.cancel = (reason) => abort(reason, new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
-      this.#exchange(idText, text, opts.timeoutMs, ex).then(
-        (reply) => finish(undefined, reply),
-        (err: Error) => finish(err),
-      );
+      const ex = new Exchange(this, idText, text, opts.timeoutMs, resolve, reject);
+      if (opts.ticket) opts.ticket.cancel = (reason) => ex.cancel(reason, new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
+      ex.start();
     });
   }
 
-  async #exchange(idText: string, text: string, timeoutMs: number, ex: Exchange): Promise<Reply> {
-    const sessionUsed = this.#sessionId;
-    const first = await this.#dispatch(idText, text, timeoutMs, ex);
-    if (first !== EXPIRED) return first;
-    await this.#reinitialize(sessionUsed!);
-    if (ex.done) throw new RelayError('REQUEST_CANCELLED', 'Request abandoned');
-    const second = await this.#dispatch(idText, text, timeoutMs, ex);
-    if (second === EXPIRED) throw new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered 404 for a fresh session`, { backend: this.name, status: 404 });
-    return second;
+  /** Used by Exchange: the pool, the current headers, and the hooks back into the connector. */
+  dispatch(handler: Dispatcher.DispatchHandler, text: string, timeoutMs: number): void {
+    // undici's own timeouts are a backstop; the Exchange deadline is the contract.
+    this.#pool.dispatch({ path: this.#path, method: 'POST', headers: this.#headers, body: text, headersTimeout: timeoutMs + 1_000, bodyTimeout: timeoutMs + 1_000 }, handler);
   }
 
-  /**
-   * One POST through undici's dispatch API: no response stream object, one
-   * buffer per JSON reply, SSE events parsed as chunks arrive. Resolves with the
-   * awaited response as soon as it is seen (an SSE stream is still read to its
-   * end so the socket is reused), or EXPIRED when the backend forgot the session.
-   */
-  #dispatch(idText: string, text: string, timeoutMs: number, ex: Exchange): Promise<Reply | typeof EXPIRED> {
-    const sessionUsed = this.#sessionId;
-    const max = this.opts.maxMessageBytes;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let status = 0;
-      let sse: SseParser | undefined;
-      let decoder: StringDecoder | undefined;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const ok = (v: Reply | typeof EXPIRED): void => {
-        if (!settled) {
-          settled = true;
-          resolve(v);
-        }
-      };
-      const fail = (e: Error): void => {
-        if (!settled) {
-          settled = true;
-          reject(e);
-        }
-      };
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (controller) => {
-          ex.abort = (err) => controller.abort(err);
-        },
-        onResponseStart: (_c, statusCode, headers) => {
-          status = statusCode;
-          const sid = headers['mcp-session-id'];
-          if (this.#sessionId === undefined && typeof sid === 'string') {
-            this.#sessionId = sid;
-            this.#headers = this.#buildHeaders(undefined);
-          }
-          if (statusCode === 200 && String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
-            sse = new SseParser(max);
-            decoder = new StringDecoder('utf8');
-          }
-        },
-        onResponseData: (controller, chunk) => {
-          if (sse) {
-            try {
-              for (const ev of sse.push(decoder!.write(chunk))) {
-                if (!ev.data) continue;
-                const msg = JSON.parse(ev.data) as JsonRpcMessage;
-                if (!settled && !('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === idText) ok({ raw: ev.data, idText });
-                else this.handleIncoming(msg);
-              }
-            } catch (err) {
-              controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" sent a bad SSE event: ${(err as Error).message}`, { backend: this.name }));
-            }
-            return;
-          }
-          size += chunk.length;
-          if (size > max) controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" reply exceeds max_message_bytes (${max})`, { backend: this.name }));
-          else chunks.push(chunk);
-        },
-        onResponseEnd: () => {
-          if (sse) return fail(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" closed the SSE stream without answering`, { backend: this.name }));
-          const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-          if (status >= 200 && status < 300 && raw.length > 0) return ok({ raw, idText });
-          if (status === 404 && sessionUsed !== undefined && this.state === 'ready') return ok(EXPIRED);
-          // A JSON-RPC error body with a non-2xx status is still the backend's answer.
-          if (raw.startsWith('{') && raw.includes('"error"')) {
-            try {
-              const msg = JSON.parse(raw) as { error?: unknown };
-              if (msg.error) return ok({ raw: JSON.stringify({ ...msg, id: JSON.parse(idText) as unknown }), idText });
-            } catch {
-              // not JSON: fall through to the protocol error
-            }
-          }
-          fail(new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`, { backend: this.name, status }));
-        },
-        onResponseError: (_c, err) => fail(this.#mapError(err as Error & { code?: string }, timeoutMs)),
-      };
-      // undici's own timeouts are a backstop; the deadline in send() is the contract.
-      this.#pool.dispatch({ path: this.#path, method: 'POST', headers: this.#headers, body: text, headersTimeout: timeoutMs + 1_000, bodyTimeout: timeoutMs + 1_000 }, handler);
-    });
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
+  }
+
+  /** Adopts the session id the initialize response carried. */
+  adoptSession(sid: string): void {
+    if (this.#sessionId !== undefined) return;
+    this.#sessionId = sid;
+    this.#headers = this.#buildHeaders(undefined);
+  }
+
+  incoming(msg: JsonRpcMessage): void {
+    this.handleIncoming(msg);
+  }
+
+  cancelUpstream(idText: string, reason: string): void {
+    this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
   }
 
   protected post(text: string): void {
@@ -213,7 +120,8 @@ export class HttpBackend extends BaseBackend {
       .catch((err: Error) => this.log.debug({ err: err.message }, 'notification POST failed'));
   }
 
-  #mapError(err: Error & { code?: string }, timeoutMs: number): Error {
+  /** undici errors → the error catalogue (used by Exchange). */
+  mapError(err: Error & { code?: string }, timeoutMs: number): Error {
     if (err instanceof RelayError) return err;
     if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') {
       return new RelayError('BACKEND_TIMEOUT', `Backend "${this.name}" did not answer within ${timeoutMs} ms`, { backend: this.name, timeoutMs });
@@ -234,7 +142,7 @@ export class HttpBackend extends BaseBackend {
    * session already replaced just retries. If the handshake fails, the backend is
    * down: the supervisor takes over and requests fail fast meanwhile.
    */
-  #reinitialize(expired: string): Promise<void> {
+  reinitialize(expired: string): Promise<void> {
     if (this.#sessionId !== expired && this.#sessionId !== undefined) return this.#reinit ?? Promise.resolve();
     this.#reinit ??= (async () => {
       this.log.info('backend session expired (404); re-initialising');
@@ -299,4 +207,147 @@ export class HttpBackend extends BaseBackend {
     if (this.#cfg.bearerToken) h.authorization = `Bearer ${this.#cfg.bearerToken}`;
     return h;
   }
+}
+
+/**
+ * One request/response with an HTTP backend, as one object: it is the undici
+ * dispatch handler (its methods receive the response), owns the deadline timer
+ * (a static callback, no closure) and settles the caller's promise once.
+ * JSON replies are collected as Buffers; SSE replies are parsed as chunks
+ * arrive and settle on the awaited response while the stream is read to its
+ * end (so the socket is reused).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+  #retried = false;
+  #sessionUsed: string | undefined;
+  #status = 0;
+  #sse: SseParser | undefined;
+  #decoder: StringDecoder | undefined;
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(
+    private readonly backend: HttpBackend,
+    private readonly idText: string,
+    private readonly text: string,
+    private readonly timeoutMs: number,
+    private readonly resolve: (r: Reply) => void,
+    private readonly reject: (e: Error) => void,
+  ) {}
+
+  start(): void {
+    this.#timer = setTimeout(onDeadline, this.timeoutMs, this);
+    this.#send();
+  }
+
+  #send(): void {
+    this.#sessionUsed = this.backend.sessionId;
+    this.#status = 0;
+    this.#sse = undefined;
+    this.#chunks = [];
+    this.#size = 0;
+    this.backend.dispatch(this, this.text, this.timeoutMs);
+  }
+
+  cancel(reason: string, err: RelayError): void {
+    if (this.#done) return;
+    this.backend.cancelUpstream(this.idText, reason);
+    this.#controller?.abort(err);
+    this.#fail(err);
+  }
+
+  #ok(reply: Reply): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.resolve(reply);
+  }
+
+  #fail(err: Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.reject(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.#status = statusCode;
+    const sid = headers['mcp-session-id'];
+    if (typeof sid === 'string') this.backend.adoptSession(sid);
+    const type = headers['content-type'];
+    if (statusCode === 200 && typeof type === 'string' && type.startsWith('text/event-stream')) {
+      this.#sse = new SseParser(this.backend.maxMessageBytes);
+      this.#decoder = new StringDecoder('utf8');
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#sse) {
+      try {
+        for (const ev of this.#sse.push(this.#decoder!.write(chunk))) {
+          if (!ev.data) continue;
+          const msg = JSON.parse(ev.data) as JsonRpcMessage;
+          if (!this.#done && !('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === this.idText) this.#ok({ raw: ev.data, idText: this.idText });
+          else this.backend.incoming(msg);
+        }
+      } catch (err) {
+        controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.backend.name}" sent a bad SSE event: ${(err as Error).message}`, { backend: this.backend.name }));
+      }
+      return;
+    }
+    this.#size += chunk.length;
+    const max = this.backend.maxMessageBytes;
+    if (this.#size > max) controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.backend.name}" reply exceeds max_message_bytes (${max})`, { backend: this.backend.name }));
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#done) return;
+    const name = this.backend.name;
+    if (this.#sse) return this.#fail(new RelayError('BACKEND_PROTOCOL', `Backend "${name}" closed the SSE stream without answering`, { backend: name }));
+    const chunks = this.#chunks;
+    const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    const status = this.#status;
+    if (status >= 200 && status < 300 && raw.length > 0) return this.#ok({ raw, idText: this.idText });
+    if (status === 404 && this.#sessionUsed !== undefined && this.backend.state === 'ready' && !this.#retried) {
+      this.#retried = true;
+      this.backend.reinitialize(this.#sessionUsed).then(
+        () => {
+          if (!this.#done) this.#send();
+        },
+        (err: Error) => this.#fail(err),
+      );
+      return;
+    }
+    // A JSON-RPC error body with a non-2xx status is still the backend's answer.
+    if (raw.startsWith('{') && raw.includes('"error"')) {
+      try {
+        const msg = JSON.parse(raw) as { error?: unknown };
+        if (msg.error) return this.#ok({ raw: JSON.stringify({ ...msg, id: JSON.parse(this.idText) as unknown }), idText: this.idText });
+      } catch {
+        // not JSON: the protocol error below
+      }
+    }
+    this.#fail(new RelayError('BACKEND_PROTOCOL', `Backend "${name}" answered HTTP ${status}${raw ? `: ${raw.slice(0, 200)}` : ''}`, { backend: name, status }));
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.#fail(this.backend.mapError(err as Error & { code?: string }, this.timeoutMs));
+  }
+
+  /** Called by the deadline timer. */
+  expire(): void {
+    this.cancel('timeout', new RelayError('BACKEND_TIMEOUT', `Backend "${this.backend.name}" did not answer within ${this.timeoutMs} ms`, { backend: this.backend.name, timeoutMs: this.timeoutMs }));
+  }
+}
+
+function onDeadline(ex: Exchange): void {
+  ex.expire();
 }

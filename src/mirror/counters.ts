@@ -8,7 +8,7 @@
 export const COUNTERS = [
   'eligible', 'sampled', 'enqueued', 'dropped_queue_full', 'dropped_too_large', 'dropped_canary_down', 'sent', 'succeeded', 'failed', 'timed_out',
   'same', 'content_differs', 'canary_error_only', 'primary_error_only', 'both_error', 'canary_timeout', 'not_compared',
-  'queue_depth', 'in_flight',
+  'queue_depth', 'pool_waiting', 'in_flight',
   /** 1 while the pool thread's connector to this mirror is down (copies are then not sent). */
   'canary_down',
 ] as const;

@@ -8,7 +8,8 @@
  *        │ yes                       (after the primary reply is written)
  *   waiting < queue_size ? ──no──▶ dropped_queue_full++
  *        │ yes
- *   fastq (concurrency = threads × concurrency) ──▶ piscina thread ──▶ canary
+ *   batch (≤ 64 copies or 5 ms) ──▶ fastq ──▶ piscina thread ──▶ canary
+ *                                   (≤ concurrency copies in flight per thread)
  *                                                    │ diff, shared counters
  *                                                    ▼
  *                                       summary ──▶ per-tool stats, samples ring, latency histogram
@@ -29,6 +30,21 @@ import { sample } from './sampler.js';
 import { MirrorStats } from './stats.js';
 import { compilePath } from './diff.js';
 import type { MirrorSummary, MirrorTask, WorkerInit } from './task.js';
+
+/**
+ * Copies are posted to the pool in batches: each message wakes a pool thread and
+ * then the main thread, which at low sampling rates costs more than the copy
+ * itself. A batch is sent when it holds BATCH_MAX copies or BATCH_MS after its
+ * first copy. fastq holds batches; a pool thread works on up to
+ * BATCHES_PER_THREAD at once and keeps at most `concurrency` copies in flight.
+ */
+const BATCH_MAX = 64;
+const BATCH_MS = 5;
+const BATCHES_PER_THREAD = 4;
+
+function flushBatch(engine: MirrorEngine): void {
+  engine.flush();
+}
 
 export interface MirrorLink {
   readonly index: number;
@@ -53,7 +69,9 @@ export class MirrorEngine {
   readonly settings: RelayConfig['mirror'];
   readonly #bySource = new Map<string, MirrorLink[]>();
   readonly #pool: Piscina;
-  readonly #queue: queueAsPromised<MirrorTask, void>;
+  readonly #queue: queueAsPromised<MirrorTask[], void>;
+  #batch: MirrorTask[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
   readonly #gauges: number;
   readonly #log: Logger;
   #waiting = 0;
@@ -103,14 +121,14 @@ export class MirrorEngine {
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: settings.threads,
       maxThreads: settings.threads,
-      concurrentTasksPerWorker: settings.concurrency,
-      maxQueue: settings.threads * settings.concurrency,
+      concurrentTasksPerWorker: BATCHES_PER_THREAD,
+      maxQueue: settings.threads * BATCHES_PER_THREAD,
       idleTimeout: 2 ** 31 - 1,
       atomics: 'disabled',
       recordTiming: false,
       workerData: init,
     });
-    this.#queue = fastq.promise<unknown, MirrorTask, void>((task) => this.#run(task), settings.threads * settings.concurrency);
+    this.#queue = fastq.promise<unknown, MirrorTask[], void>((batch) => this.#run(batch), settings.threads * BATCHES_PER_THREAD);
   }
 
   /** Mirror links for a route, or null (precomputed once per route). */
@@ -162,40 +180,58 @@ export class MirrorEngine {
         this.counters.add(l.index, 'dropped_canary_down');
         continue;
       }
-      if (this.#waiting >= this.settings.queue_size) {
+      if (this.#waiting + this.counters.get(this.#gauges, 'pool_waiting') >= this.settings.queue_size) {
         this.counters.add(l.index, 'dropped_queue_full');
         continue;
       }
       this.#waiting++;
       this.counters.add(this.#gauges, 'queue_depth');
       this.counters.add(l.index, 'enqueued');
-      const task: MirrorTask = { link: l.index, mirror: l.mirror, ...base, ...primaryPart };
-      this.#queue.push(task).catch(() => undefined);
+      this.#batch.push({ link: l.index, mirror: l.mirror, ...base, ...primaryPart });
     }
+    if (this.#batch.length >= BATCH_MAX) this.#flush();
+    else if (this.#batch.length && !this.#flushTimer) this.#flushTimer = setTimeout(flushBatch, BATCH_MS, this);
   }
 
+  /** Hands the copies collected so far to the queue as one batch (one message to a pool thread). */
+  flush(): void {
+    this.#flush();
+  }
+
+  #flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (!this.#batch.length) return;
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#queue.push(batch).catch(() => undefined);
+  }
+
+  /** Copies waiting anywhere: in the current batch, in fastq, or at a pool thread for a slot. */
   get waiting(): number {
-    return this.#waiting;
+    return this.#waiting + this.counters.get(this.#gauges, 'pool_waiting');
   }
 
   get inFlight(): number {
     return this.counters.get(this.#gauges, 'in_flight');
   }
 
-  async #run(task: MirrorTask): Promise<void> {
-    this.#waiting--;
-    this.counters.add(this.#gauges, 'queue_depth', -1n);
-    this.counters.add(this.#gauges, 'in_flight');
+  async #run(batch: MirrorTask[]): Promise<void> {
+    // Hand the copies' count to the pool in one step, so they are never counted nowhere:
+    // the pool thread takes each one off pool_waiting when it gets a slot.
+    this.counters.add(this.#gauges, 'pool_waiting', BigInt(batch.length));
+    this.#waiting -= batch.length;
+    this.counters.add(this.#gauges, 'queue_depth', BigInt(-batch.length));
     try {
-      const summary = (await this.#pool.run(task)) as MirrorSummary;
-      this.stats.record(summary, task.primaryLatencyUs);
+      const summaries = (await this.#pool.run(batch)) as MirrorSummary[];
+      summaries.forEach((s, i) => this.stats.record(s, batch[i]!.primaryLatencyUs));
     } catch (err) {
       if (!this.#closed) {
-        this.counters.add(task.link, 'failed');
-        this.#log.warn({ err: (err as Error).message }, 'mirror task failed in the pool');
+        for (const t of batch) this.counters.add(t.link, 'failed');
+        // the thread died: none of these copies will take its count off pool_waiting
+        this.counters.add(this.#gauges, 'pool_waiting', BigInt(-batch.length));
+        this.#log.warn({ err: (err as Error).message }, 'mirror batch failed in the pool');
       }
-    } finally {
-      this.counters.add(this.#gauges, 'in_flight', -1n);
     }
   }
 
@@ -203,6 +239,8 @@ export class MirrorEngine {
   async close(graceMs = 1_000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#flushTimer);
+    this.#batch = [];
     this.#queue.kill();
     this.#waiting = 0;
     const deadline = Date.now() + graceMs;

@@ -19,6 +19,8 @@ import type { MirrorSummary, MirrorTask, WorkerInit } from './task.js';
 
 const init = workerData as WorkerInit;
 const counters = new SharedCounters(init.counters);
+/** The pool-wide gauges live in the slice after the last mirror link. */
+const GAUGES = init.mirrors.length;
 const log = createLogger({ level: init.logLevel as LevelWithSilent, json: init.jsonLogs }).child({ thread: 'mirror' });
 const ignore = init.ignorePaths.map(compilePath);
 const backends = new Map<string, Promise<Backend>>();
@@ -62,7 +64,41 @@ function primaryOutcome(task: MirrorTask): Outcome {
   return parseRaw(task.primaryRaw!);
 }
 
-export default async function mirrorCall(task: MirrorTask): Promise<MirrorSummary> {
+/** At most `concurrency` copies in flight on this thread, across batches. */
+let inFlight = 0;
+const waiters: (() => void)[] = [];
+async function slot(): Promise<void> {
+  if (inFlight < init.concurrency) {
+    inFlight++;
+    return;
+  }
+  await new Promise<void>((r) => waiters.push(r));
+}
+function release(): void {
+  const next = waiters.shift();
+  if (next) next();
+  else inFlight--;
+}
+
+/** One batch from the main thread; summaries come back in the same order. */
+export default function mirrorBatch(tasks: MirrorTask[]): Promise<MirrorSummary[]> {
+  // The main thread counted these in pool_waiting; each leaves it when it gets a slot.
+  return Promise.all(
+    tasks.map(async (task) => {
+      await slot();
+      counters.add(GAUGES, 'pool_waiting', -1n);
+      counters.add(GAUGES, 'in_flight');
+      try {
+        return await mirrorCall(task);
+      } finally {
+        counters.add(GAUGES, 'in_flight', -1n);
+        release();
+      }
+    }),
+  );
+}
+
+async function mirrorCall(task: MirrorTask): Promise<MirrorSummary> {
   counters.add(task.link, 'sent');
   const started = performance.now();
   let canary: Outcome | undefined;
