@@ -19,6 +19,8 @@ export interface TomlBackend {
   mirror_of?: string;
   mirror_percent?: number;
   aliases?: { from: string; to: string }[];
+  /** Extra `key = value` lines for the backend table (policy keys). */
+  extra?: string[];
 }
 
 export interface MirrorTable {
@@ -39,6 +41,7 @@ export function relayToml(backends: TomlBackend[], mirror?: MirrorTable): string
     if (b.args) out.push(`args = [${b.args.map(q).join(', ')}]`);
     if (b.mirror_of) out.push(`mirror_of = ${q(b.mirror_of)}`);
     if (b.mirror_percent !== undefined) out.push(`mirror_percent = ${b.mirror_percent}`);
+    out.push(...(b.extra ?? []));
     for (const a of b.aliases ?? []) out.push('', '[[backends.aliases]]', `from = ${q(a.from)}`, `to = ${q(a.to)}`);
     out.push('');
   }

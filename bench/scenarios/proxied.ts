@@ -1,6 +1,9 @@
 /**
- * mcp-relay in front of the HTTP floor: minimal (one backend, no policy) and
- * loaded (alias + 10 % mirror to a canary floor).
+ * mcp-relay in front of the HTTP floor:
+ *   proxied-minimal  one backend, no policy
+ *   proxied-policy   alias + filter + argument validation (the policy stack, no mirror)
+ *   proxied-loaded   the same policy + mirror 10 % to a canary floor (issue #4's definition;
+ *                    metrics are always on and cost nothing per call: they are read at scrape time)
  */
 import { relayToml, startRelay, type TomlBackend } from '../lib/relay.js';
 import type { Running, Scenario, ScenarioContext } from './types.js';
@@ -18,17 +21,24 @@ export const proxiedMinimal: Scenario = {
   start: (ctx) => relayScenario(ctx, 'proxied-minimal', [{ name: 'floor', transport: 'http', url: ctx.backends.floor.url }], 'floor/echo', false, [ctx.backends.floor.pid]),
 };
 
+/** The policy every loaded scenario applies to the floor: an alias, a filter and schema validation. */
+const POLICY = { aliases: [{ from: 'echo', to: 'echo2' }], extra: ['hide_tools = ["admin_*", "re:^debug"]', 'validate_arguments = true'] };
+
+export const proxiedPolicy: Scenario = {
+  name: 'proxied-policy',
+  description: 'mcp-relay with the policy stack on the called tool: alias echo→echo2 + hide_tools filter + validate_arguments (ajv); no mirror',
+  start: (ctx) => relayScenario(ctx, 'proxied-policy', [{ name: 'floor', transport: 'http', url: ctx.backends.floor.url, ...POLICY }], 'floor/echo2', false, [ctx.backends.floor.pid]),
+};
+
 export const proxiedLoaded: Scenario = {
   name: 'proxied-loaded',
-  description:
-    'mcp-relay with every implemented policy: alias echo→echo2 (client calls floor/echo2) + mirror 10 % to a canary floor. ' +
-    'Filter, argument validation and metrics stages are not implemented yet (issue #5), so they are not in this scenario',
+  description: 'proxied-policy + mirror 10 % of calls to a canary floor (metrics are always on)',
   start: (ctx) =>
     relayScenario(
       ctx,
       'proxied-loaded',
       [
-        { name: 'floor', transport: 'http', url: ctx.backends.floor.url, aliases: [{ from: 'echo', to: 'echo2' }] },
+        { name: 'floor', transport: 'http', url: ctx.backends.floor.url, ...POLICY },
         { name: 'canary', transport: 'http', url: ctx.backends.canary.url, mirror_of: 'floor', mirror_percent: 10 },
       ],
       'floor/echo2',
