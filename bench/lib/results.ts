@@ -5,24 +5,14 @@
  */
 import { merge, summarize, type LatencySummary } from './histogram.js';
 import type { MachineInfo } from './proc.js';
+import type { LoadResult } from './load.js';
 
-export interface Cell {
+/** One measured cell: the load result plus where it ran and what it cost. */
+export interface Cell extends Omit<LoadResult, 'connections'> {
   scenario: string;
   rep: number;
   c: number;
   attempts: number;
-  durationS: number;
-  ok: number;
-  reqPerS: number;
-  sent: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  mismatches: number;
-  latency: LatencySummary;
-  acLatencyMs: { p50: number; p99: number; max: number };
-  hist: string;
-  contentType: string;
   proxyCores: number;
   proxyUsPerCall: number;
   backendCores: number;
