@@ -51,6 +51,7 @@ export class Relay {
   readonly dispatcher: Dispatcher;
   readonly stages: string[];
   #http: Server | undefined;
+  #metrics: ReturnType<typeof createMetrics> | undefined;
   #startedAt = Date.now();
 
   constructor(opts: RelayOptions) {
@@ -107,7 +108,7 @@ export class Relay {
         catalog: this.catalog,
         sessions: this.sessions,
         mirror: this.mirror,
-        metrics: createMetrics(this.backends, this.sessions, this.mirror),
+        metrics: () => (this.#metrics ??= createMetrics(this.backends, this.sessions, this.mirror)),
         adminToken: this.config.security.admin_token,
         startedAt: this.#startedAt,
       }),

@@ -4,13 +4,16 @@
  * callback that reads live state (backend objects, session store, the mirror
  * engine's shared counters and per-tool stats) at scrape time.
  */
-import { Registry, Gauge, Counter, collectDefaultMetrics } from 'prom-client';
+import type * as Prom from 'prom-client';
+import { load } from '../util/load.js';
 import type { Backend } from '../backends/backend.js';
 import type { MirrorEngine } from '../mirror/engine.js';
 import { COUNTERS, DIFF_CLASSES } from '../mirror/counters.js';
 import type { SessionStore } from '../server/session.js';
 
-export function createMetrics(backends: readonly Backend[], sessions: SessionStore, mirror: MirrorEngine | null): Registry {
+/** Built on the first scrape (prom-client is loaded then, not at startup). */
+export function createMetrics(backends: readonly Backend[], sessions: SessionStore, mirror: MirrorEngine | null): Prom.Registry {
+  const { Registry, Gauge, Counter, collectDefaultMetrics } = load<typeof Prom>('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mcp_relay_process_' });
   new Gauge({
@@ -33,7 +36,8 @@ export function createMetrics(backends: readonly Backend[], sessions: SessionSto
   return registry;
 }
 
-function addMirrorMetrics(registry: Registry, mirror: MirrorEngine): void {
+function addMirrorMetrics(registry: Prom.Registry, mirror: MirrorEngine): void {
+  const { Gauge, Counter } = load<typeof Prom>('prom-client');
   const counterNames = COUNTERS.filter((n) => n !== 'queue_depth' && n !== 'pool_waiting' && n !== 'in_flight' && n !== 'canary_down' && !(DIFF_CLASSES as readonly string[]).includes(n));
   new Counter({
     name: 'mcp_relay_mirror_events_total', help: 'Mirror pipeline events per mirror (eligible, sampled, enqueued, dropped_queue_full, dropped_too_large, dropped_canary_down, sent, succeeded, failed, timed_out)',

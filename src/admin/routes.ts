@@ -23,7 +23,8 @@ export interface AdminDeps {
   catalog: Catalog;
   sessions: SessionStore;
   mirror: MirrorEngine | null;
-  metrics: Registry;
+  /** Created on first use. */
+  metrics: () => Registry;
   adminToken: string | undefined;
   startedAt: number;
 }
@@ -40,8 +41,9 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       if (path === '/admin/backends') return json(res, { backends: deps.primaries.map((b) => describe(b, deps.catalog)), sessions: deps.sessions.size });
       if (path === '/admin/mirror') return json(res, mirrorReport(deps.mirror));
       if (path === '/admin/metrics') {
-        void deps.metrics.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': deps.metrics.contentType });
+        const registry = deps.metrics();
+        void registry.metrics().then((text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
           res.end(text);
         });
         return;

@@ -16,9 +16,10 @@
  *
  * fastq's length() is O(n), so the bound uses our own `waiting` count.
  */
-import fastq from 'fastq';
+import type fastqModule from 'fastq';
 import type { queueAsPromised } from 'fastq';
-import { Piscina } from 'piscina';
+import type * as PiscinaModule from 'piscina';
+import { load } from '../util/load.js';
 import type { BackendConfig, RelayConfig } from '../config/schema.js';
 import type { Reply } from '../backends/backend.js';
 import { toRpcError } from '../errors.js';
@@ -68,7 +69,7 @@ export class MirrorEngine {
   readonly stats: MirrorStats;
   readonly settings: RelayConfig['mirror'];
   readonly #bySource = new Map<string, MirrorLink[]>();
-  readonly #pool: Piscina;
+  readonly #pool: PiscinaModule.Piscina;
   readonly #queue: queueAsPromised<MirrorTask[], void>;
   #batch: MirrorTask[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
@@ -117,6 +118,9 @@ export class MirrorEngine {
       clientName: `${cfg.proxy.name}-mirror`,
       clientVersion: cfg.proxy.version,
     };
+    // Loaded here, not at import: a proxy without mirrors never loads the pool.
+    const { Piscina } = load<typeof PiscinaModule>('piscina');
+    const fastq = load<typeof fastqModule>('fastq');
     this.#pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: settings.threads,

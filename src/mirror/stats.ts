@@ -5,7 +5,8 @@
  * mirror.sample_size entries of truncated text; per-tool maps are keyed by
  * exposed tool names, which the catalog bounds.
  */
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
+import { load } from '../util/load.js';
 import type { MirrorLink } from './engine.js';
 import { DIFF_CLASSES, type DiffClass } from './counters.js';
 import type { MirrorSummary } from './task.js';
@@ -25,7 +26,7 @@ export interface DiffSample {
 type ToolCounts = Record<DiffClass | 'succeeded' | 'failed' | 'timed_out', number>;
 
 function histogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  return load<typeof hdr>('hdr-histogram-js').build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
 }
 
 export class MirrorStats {

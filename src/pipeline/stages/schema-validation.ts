@@ -7,18 +7,14 @@
  * default) and draft-07 are supported. A schema ajv cannot compile disables
  * validation for that tool (logged once) rather than breaking its calls.
  */
-import { createRequire } from 'node:module';
 import type { ValidateFunction, ErrorObject } from 'ajv';
+import { load } from '../../util/load.js';
 import { RelayError } from '../../errors.js';
 import { argumentsOf, type StageFactory } from '../types.js';
 
-const require = createRequire(import.meta.url);
 /** Distinct schemas kept compiled; backends that keep changing schemas cannot grow it further. */
 const MAX_CACHED_SCHEMAS = 2_000;
 type AjvCtor = new (opts: Record<string, unknown>) => { compile(schema: unknown): ValidateFunction };
-const Ajv7 = (require('ajv') as { default: AjvCtor }).default;
-const Ajv2020 = (require('ajv/dist/2020') as { default: AjvCtor }).default;
-const addFormats = (require('ajv-formats') as { default: (ajv: unknown) => void }).default;
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   const e = errors?.[0];
@@ -32,6 +28,10 @@ function describe(errors: ErrorObject[] | null | undefined): string {
 export const schemaValidationStage: StageFactory = (env) => {
   const enabled = new Set([...env.backends].filter(([, b]) => b.validate_arguments).map(([n]) => n));
   if (!enabled.size) return null;
+  // ajv is loaded only when some backend validates arguments.
+  const Ajv7 = load<{ default: AjvCtor }>('ajv').default;
+  const Ajv2020 = load<{ default: AjvCtor }>('ajv/dist/2020').default;
+  const addFormats = load<{ default: (ajv: unknown) => void }>('ajv-formats').default;
   const opts = { allErrors: false, strict: false, validateFormats: true };
   const draft7 = new Ajv7(opts);
   const modern = new Ajv2020(opts);
