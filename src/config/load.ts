@@ -89,7 +89,7 @@ const VAR = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, path: string): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(VAR, (match, name: string | undefined, fallback: string | undefined) => {
+    return value.replace(VAR, (_match, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return '${';
       const v = env[name];
       if (v !== undefined) return v;
