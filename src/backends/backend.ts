@@ -11,7 +11,7 @@
  */
 import { RelayError, BackendRpcError } from '../errors.js';
 import type { JsonRpcMessage, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../util/jsonrpc.js';
-import { errorText, resultText } from '../util/jsonrpc.js';
+import { errorText, notificationText, requestText, resultText } from '../util/jsonrpc.js';
 import { DEFAULTS } from '../config/defaults.js';
 import type { Logger } from '../util/log.js';
 
@@ -63,7 +63,6 @@ export interface Backend {
   /** Starts supervision; resolves after the first connection attempt (success or not). */
   start(): Promise<void>;
   request(method: string, params: Record<string, unknown> | undefined, opts: RequestOptions): Promise<Reply>;
-  notify(method: string, params?: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -144,16 +143,15 @@ export abstract class BaseBackend implements Backend {
       const { progressToken: _drop, ...rest } = meta;
       sendParams = { ...params, _meta: rest };
     }
-    const text = `{"jsonrpc":"2.0","id":${idText},"method":${JSON.stringify(method)}${sendParams === undefined ? '' : `,"params":${JSON.stringify(sendParams)}`}}`;
-    const p = this.send(idText, text, opts);
+    const p = this.send(idText, requestText(idText, method, sendParams), opts);
     if (token === undefined) return p;
     const t = token;
     return p.finally(() => this.#progress.delete(t));
   }
 
-  notify(method: string, params?: Record<string, unknown>): void {
-    if (this.state !== 'ready') return;
-    this.post(params === undefined ? `{"jsonrpc":"2.0","method":"${method}"}` : `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`);
+  /** Tells the backend to stop working on request `idText` (timeout or client cancel). */
+  cancelUpstream(idText: string, reason: string): void {
+    this.post(notificationText('notifications/cancelled', { requestId: JSON.parse(idText) as unknown, reason }));
   }
 
   protected mintId(): string {
@@ -173,7 +171,7 @@ export abstract class BaseBackend implements Backend {
       clientInfo: { name: this.opts.clientName, version: this.opts.clientVersion },
     };
     const idText = this.mintId();
-    const reply = await this.send(idText, `{"jsonrpc":"2.0","id":${idText},"method":"initialize","params":${JSON.stringify(params)}}`, { timeoutMs: HANDSHAKE_TIMEOUT_MS });
+    const reply = await this.send(idText, requestText(idText, 'initialize', params), { timeoutMs: HANDSHAKE_TIMEOUT_MS });
     const result = parseResult(reply) as Partial<InitializeInfo>;
     if (typeof result.protocolVersion !== 'string' || !BACKEND_PROTOCOL_VERSIONS.has(result.protocolVersion)) {
       throw new RelayError('BACKEND_PROTOCOL', `Backend "${this.name}" answered initialize with unsupported protocol version ${String(result.protocolVersion)}`);
@@ -184,7 +182,7 @@ export abstract class BaseBackend implements Backend {
       serverInfo: (result.serverInfo ?? { name: this.name, version: '' }) as InitializeInfo['serverInfo'],
       ...(typeof result.instructions === 'string' ? { instructions: result.instructions } : {}),
     };
-    this.post('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+    this.post(notificationText('notifications/initialized', undefined));
   }
 
   /** Routes a message the backend sent that is not the awaited response. */

@@ -107,10 +107,6 @@ export class HttpBackend extends BaseBackend {
     this.handleIncoming(msg);
   }
 
-  cancelUpstream(idText: string, reason: string): void {
-    this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
-  }
-
   protected post(text: string): void {
     const version = this.info?.protocolVersion;
     if (version && this.#headers['mcp-protocol-version'] !== version) this.#headers = this.#buildHeaders(version);

@@ -106,7 +106,7 @@ export class StdioBackend extends BaseBackend {
     return new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(key);
-        this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":"timeout"}}`);
+        this.cancelUpstream(idText, 'timeout');
         reject(new RelayError('BACKEND_TIMEOUT', `Backend "${this.name}" did not answer within ${opts.timeoutMs} ms`, { backend: this.name, timeoutMs: opts.timeoutMs }));
       }, opts.timeoutMs);
       this.#pending.set(key, { resolve, reject, timer });
@@ -116,7 +116,7 @@ export class StdioBackend extends BaseBackend {
           if (!p) return;
           this.#pending.delete(key);
           clearTimeout(p.timer);
-          this.post(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":${idText},"reason":${JSON.stringify(reason)}}}`);
+          this.cancelUpstream(idText, reason);
           p.reject(new RelayError('REQUEST_CANCELLED', 'Request cancelled by the client', { backend: this.name }));
         };
       }

@@ -159,7 +159,8 @@ export class MirrorEngine {
   /** Called after the primary reply was written. Never throws, never blocks. */
   submit(links: readonly MirrorLink[], ctx: CallContext, primary: Reply | unknown, latencyMs: number): void {
     if (this.#closed) return;
-    const params = withoutProgressToken(ctx.params);
+    // (a progressToken in _meta is dropped by the worker's connector: nobody relays the canary's progress)
+    const params = ctx.params;
     // Per-tool stats are keyed by tool or prompt name (bounded by the catalog); resource
     // reads by backend, since URIs are unbounded.
     const tool = ctx.route.kind === 'resource' ? `${ctx.route.backend.name}:resources/read` : ctx.route.exposed;
@@ -256,11 +257,4 @@ export class MirrorEngine {
 
 function isReply(x: unknown): x is Reply {
   return typeof x === 'object' && x !== null && typeof (x as Reply).raw === 'string' && typeof (x as Reply).idText === 'string';
-}
-
-function withoutProgressToken(params: Record<string, unknown>): Record<string, unknown> {
-  const meta = params._meta as Record<string, unknown> | undefined;
-  if (!meta || !('progressToken' in meta)) return params;
-  const { progressToken: _drop, ...rest } = meta;
-  return { ...params, _meta: rest };
 }

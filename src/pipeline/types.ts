@@ -14,6 +14,7 @@ import type { Backend, Reply, RequestOptions } from '../backends/backend.js';
 import type { ListKind, Route } from '../catalog/catalog.js';
 import type { BackendConfig, RelayConfig } from '../config/schema.js';
 import type { Logger } from '../util/log.js';
+import { argumentsObject } from '../util/jsonrpc.js';
 import type { MirrorEngine } from '../mirror/engine.js';
 
 /** Methods that reach a backend through a route. */
@@ -66,8 +67,7 @@ export function dispatchToBackend(ctx: CallContext): Promise<Reply> {
   return backend.request(ctx.method, ctx.params, ctx.opts);
 }
 
-/** Arguments of a tools/call as an object (omitted or null arguments are {}). */
+/** Arguments of a tools/call as an object (omitted or null arguments are {}; others were refused at resolve). */
 export function argumentsOf(ctx: CallContext): Record<string, unknown> {
-  const a = ctx.params.arguments;
-  return typeof a === 'object' && a !== null && !Array.isArray(a) ? (a as Record<string, unknown>) : {};
+  return argumentsObject(ctx.params.arguments, ctx.route.exposed);
 }

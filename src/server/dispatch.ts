@@ -13,7 +13,7 @@ import { RelayError, toRpcError, type RpcErrorObject } from '../errors.js';
 import type { CallContext, RoutedMethod } from '../pipeline/types.js';
 import { parseResult, type Reply } from '../backends/backend.js';
 import type { ToolIO, VirtualTools } from '../tools/virtual.js';
-import { errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
 import type { Session } from './session.js';
 
 const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
@@ -139,8 +139,7 @@ export class Dispatcher {
   }
 
   async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string): Promise<string> {
-    const args = typeof params.arguments === 'object' && params.arguments !== null && !Array.isArray(params.arguments) ? (params.arguments as Record<string, unknown>) : {};
-    const out = await tool.call(args, this.#io);
+    const out = await tool.call(argumentsObject(params.arguments, String(params.name)), this.#io);
     if ('result' in out) return resultText(id, out.result);
     const reply: Reply = out.reply;
     return swapId(reply.raw, reply.idText, id);
@@ -162,10 +161,7 @@ export class Dispatcher {
       case 'prompts/get': {
         const name = params.name;
         if (typeof name !== 'string') throw new RelayError('INVALID_PARAMS', `${method} needs a string "name"`);
-        const args = params.arguments;
-        if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
-          throw new RelayError('INVALID_PARAMS', `${method} "arguments" must be an object`, { name });
-        }
+        argumentsObject(params.arguments, name);
         const route = (method === 'tools/call' ? this.#catalog.tools : this.#catalog.prompts).get(name);
         if (!route) throw this.#unknown(method === 'tools/call' ? 'UNKNOWN_TOOL' : 'UNKNOWN_PROMPT', name);
         return { route, backendParams: { ...params, name: route.local } };

@@ -14,6 +14,7 @@ import MiniSearch from 'minisearch';
 import type { Catalog } from '../catalog/catalog.js';
 import type { RelayConfig } from '../config/schema.js';
 import { RelayError } from '../errors.js';
+import { argumentsObject } from '../util/jsonrpc.js';
 import type { Item } from '../pipeline/types.js';
 import { requireString, textResult, type VirtualTool } from './virtual.js';
 
@@ -101,7 +102,7 @@ export function searchTools(config: RelayConfig, catalog: () => Catalog): Virtua
       },
       async call(args, io) {
         const target = requireString(args, 'name', name('call_tool'));
-        const targetArgs = typeof args.arguments === 'object' && args.arguments !== null && !Array.isArray(args.arguments) ? (args.arguments as Record<string, unknown>) : {};
+        const targetArgs = argumentsObject(args.arguments, target);
         const composite = io.virtual(target);
         if (composite) {
           if (target.startsWith(name(''))) throw new RelayError('INVALID_ARGUMENTS', `${name('call_tool')} cannot call ${target}`, { name: target });

@@ -101,6 +101,16 @@ export function swapId(raw: string, backendIdText: string, clientIdText: string)
 }
 const PY_HEAD = '{"jsonrpc":"2.0",';
 
+/**
+ * MCP `arguments` (tools/call, prompts/get): an object, or absent/null meaning {}.
+ * Anything else is refused, so no stage sees arguments the backend would get differently.
+ */
+export function argumentsObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new RelayError('INVALID_PARAMS', `${what}: "arguments" must be an object`);
+  return value as Record<string, unknown>;
+}
+
 /** Reads `_meta.progressToken` from request params, if any. */
 export function progressTokenOf(params: Record<string, unknown> | undefined): string | number | undefined {
   const meta = params?._meta;

@@ -222,13 +222,15 @@ describe('proxy/call_tool', () => {
     expect(out).toEqual({ reply: { raw: '{"jsonrpc":"2.0","id":"~r0","result":{"content":[]}}', idText: '"~r0"' } });
   });
 
-  it('missing or non-object arguments are sent as {}', async () => {
+  it('missing or null arguments are sent as {}; non-object arguments are refused like a direct call', async () => {
     const t = searchMode();
     const io = recordingIO();
     await t.get('proxy/call_tool')!.call({ name: 'files/read_file' }, io);
-    await t.get('proxy/call_tool')!.call({ name: 'files/read_file', arguments: [1, 2] }, io);
     await t.get('proxy/call_tool')!.call({ name: 'files/read_file', arguments: null }, io);
-    expect(io.called.map((c) => c.args)).toEqual([{}, {}, {}]);
+    expect(io.called.map((c) => c.args)).toEqual([{}, {}]);
+    const err = await relayError(t.get('proxy/call_tool')!.call({ name: 'files/read_file', arguments: [1, 2] }, io));
+    expect(err.code).toBe('INVALID_PARAMS');
+    expect(io.called).toHaveLength(2);
   });
 
   it('an unknown target fails the way a direct call would', async () => {
