@@ -14,7 +14,7 @@ import type { CallContext, RoutedMethod } from '../pipeline/types.js';
 import { parseResult, type Reply } from '../backends/backend.js';
 import type { ToolIO, VirtualTools } from '../tools/virtual.js';
 import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
-import type { Session } from './session.js';
+import type { Session, SessionStore } from './session.js';
 
 const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
 
@@ -48,8 +48,18 @@ export class Dispatcher {
     };
   }
 
-  /** The InitializeResult for a new session; also picks the protocol version. */
-  initialize(params: Record<string, unknown> | undefined): { version: string; result: Record<string, unknown> } {
+  /**
+   * Answers initialize: opens a session in `store` (with its cleanup wired) at the
+   * negotiated protocol version, and returns it with the InitializeResult.
+   */
+  startSession(store: SessionStore, params: Record<string, unknown> | undefined): { session: Session; result: Record<string, unknown> } {
+    const { version, result } = this.#initializeResult(params);
+    const session = store.create(version);
+    session.onClose = () => this.forgetSession(session);
+    return { session, result };
+  }
+
+  #initializeResult(params: Record<string, unknown> | undefined): { version: string; result: Record<string, unknown> } {
     const requested = params?.protocolVersion;
     const version = (SUPPORTED_PROTOCOL_VERSIONS as readonly unknown[]).includes(requested) ? (requested as string) : LATEST_PROTOCOL_VERSION;
     const instructions = this.#catalog.instructions(this.#cfg.proxy.instructions);

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { RelayConfig } from '../config/schema.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
 import { RelayError, toRpcError } from '../errors.js';
-import { classify, errorText, progressTokenOf, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { classify, errorText, idJson, progressTokenOf, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
 import { sseMessage } from '../util/sse.js';
 import type { Logger } from '../util/log.js';
 import type { Dispatcher } from './dispatch.js';
@@ -125,12 +125,10 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
 
   function handleInitialize(req: IncomingMessage, res: ServerResponse, msg: JsonRpcRequest): void {
     if (req.headers['mcp-session-id'] !== undefined) throw new RelayError('INVALID_REQUEST', 'Bad Request: initialize must not carry Mcp-Session-Id (the session is already initialized)');
-    const { version, result } = opts.dispatcher.initialize(msg.params);
-    const s = opts.sessions.create(version);
-    s.onClose = () => opts.dispatcher.forgetSession(s);
+    const { session: s, result } = opts.dispatcher.startSession(opts.sessions, msg.params);
     res.setHeader('mcp-session-id', s.id);
-    log.debug({ session: s.id, version, client: (msg.params?.clientInfo as Record<string, unknown> | undefined)?.name }, 'session initialized');
-    sendJson(res, 200, resultText(JSON.stringify(msg.id), result));
+    log.debug({ session: s.id, version: s.protocolVersion, client: (msg.params?.clientInfo as Record<string, unknown> | undefined)?.name }, 'session initialized');
+    sendJson(res, 200, resultText(idJson(msg.id), result));
   }
 
   async function handleBatch(req: IncomingMessage, res: ServerResponse, batch: unknown[]): Promise<void> {
@@ -150,7 +148,7 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
         const msg = m as JsonRpcMessage;
         if (kind === 'notification') opts.dispatcher.notification(s, msg as JsonRpcNotification);
         if (kind !== 'request') return undefined;
-        if ((msg as JsonRpcRequest).method === 'initialize') return errorText(JSON.stringify((msg as JsonRpcRequest).id), toRpcError(new RelayError('INVALID_REQUEST', 'initialize must not be part of a batch')));
+        if ((msg as JsonRpcRequest).method === 'initialize') return errorText(idJson((msg as JsonRpcRequest).id), toRpcError(new RelayError('INVALID_REQUEST', 'initialize must not be part of a batch')));
         return opts.dispatcher.request(s, msg as JsonRpcRequest);
       }),
     );

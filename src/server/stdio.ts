@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { Relay } from '../relay.js';
 import { RelayError, toRpcError } from '../errors.js';
-import { classify, errorText, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { classify, errorText, idJson, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
 import type { Session } from './session.js';
 
 export function serveStdio(relay: Relay, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -40,15 +40,13 @@ export function serveStdio(relay: Relay, input: NodeJS.ReadableStream = process.
       return;
     }
     const req = msg as JsonRpcRequest;
-    const id = JSON.stringify(req.id);
+    const id = idJson(req.id);
     if (req.method === 'initialize') {
       if (session) relay.sessions.delete(session.id);
-      const { version, result } = relay.dispatcher.initialize(req.params);
-      session = relay.sessions.create(version);
-      const s = session;
-      s.push = write;
-      s.onClose = () => relay.dispatcher.forgetSession(s);
-      write(resultText(id, result));
+      const started = relay.dispatcher.startSession(relay.sessions, req.params);
+      session = started.session;
+      session.push = write;
+      write(resultText(id, started.result));
       return;
     }
     if (!session) {
