@@ -75,7 +75,6 @@ export class MirrorEngine {
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #gauges: number;
   readonly #log: Logger;
-  #waiting = 0;
   #closed = false;
 
   static fromConfig(cfg: RelayConfig, log: Logger, overrides: MirrorOverrides = {}): MirrorEngine | null {
@@ -165,8 +164,9 @@ export class MirrorEngine {
     // reads by backend, since URIs are unbounded.
     const tool = ctx.route.kind === 'resource' ? `${ctx.route.backend.name}:resources/read` : ctx.route.exposed;
     const base = { tool, method: ctx.method, params, primaryLatencyUs: Math.round(latencyMs * 1000) };
-    // Copies are bounded in bytes too: a request larger than max_result_bytes is not copied.
-    const tooLarge = JSON.stringify(params).length > this.settings.max_result_bytes;
+    // Copies are bounded in bytes too: a request larger than max_result_bytes is not copied
+    // (measured once, and only if some link would queue the copy).
+    let tooLarge: boolean | undefined;
     let primaryPart: Partial<MirrorTask>;
     if (isReply(primary)) {
       primaryPart = primary.raw.length <= this.settings.max_result_bytes ? { primaryRaw: primary.raw } : { primaryTooLarge: true };
@@ -174,10 +174,6 @@ export class MirrorEngine {
       primaryPart = { primaryFailure: JSON.stringify(toRpcError(primary)) };
     }
     for (const l of links) {
-      if (tooLarge) {
-        this.counters.add(l.index, 'dropped_too_large');
-        continue;
-      }
       // The pool thread flags a mirror whose connector is down; posting copies that can
       // only fail would cost the main thread a message each. Its supervisor keeps
       // reconnecting in the background and clears the flag.
@@ -185,25 +181,25 @@ export class MirrorEngine {
         this.counters.add(l.index, 'dropped_canary_down');
         continue;
       }
-      if (this.#waiting + this.counters.get(this.#gauges, 'pool_waiting') >= this.settings.queue_size) {
+      if (this.waiting >= this.settings.queue_size) {
         this.counters.add(l.index, 'dropped_queue_full');
         continue;
       }
-      this.#waiting++;
+      tooLarge ??= JSON.stringify(params).length > this.settings.max_result_bytes;
+      if (tooLarge) {
+        this.counters.add(l.index, 'dropped_too_large');
+        continue;
+      }
       this.counters.add(this.#gauges, 'queue_depth');
       this.counters.add(l.index, 'enqueued');
       this.#batch.push({ link: l.index, mirror: l.mirror, ...base, ...primaryPart });
     }
-    if (this.#batch.length >= BATCH_MAX) this.#flush();
+    if (this.#batch.length >= BATCH_MAX) this.flush();
     else if (this.#batch.length && !this.#flushTimer) this.#flushTimer = setTimeout(flushBatch, BATCH_MS, this);
   }
 
   /** Hands the copies collected so far to the queue as one batch (one message to a pool thread). */
   flush(): void {
-    this.#flush();
-  }
-
-  #flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     if (!this.#batch.length) return;
@@ -214,7 +210,7 @@ export class MirrorEngine {
 
   /** Copies waiting anywhere: in the current batch, in fastq, or at a pool thread for a slot. */
   get waiting(): number {
-    return this.#waiting + this.counters.get(this.#gauges, 'pool_waiting');
+    return this.counters.get(this.#gauges, 'queue_depth') + this.counters.get(this.#gauges, 'pool_waiting');
   }
 
   get inFlight(): number {
@@ -225,7 +221,6 @@ export class MirrorEngine {
     // Hand the copies' count to the pool in one step, so they are never counted nowhere:
     // the pool thread takes each one off pool_waiting when it gets a slot.
     this.counters.add(this.#gauges, 'pool_waiting', BigInt(batch.length));
-    this.#waiting -= batch.length;
     this.counters.add(this.#gauges, 'queue_depth', BigInt(-batch.length));
     try {
       const summaries = (await this.#pool.run(batch)) as MirrorSummary[];
@@ -247,7 +242,6 @@ export class MirrorEngine {
     clearTimeout(this.#flushTimer);
     this.#batch = [];
     this.#queue.kill();
-    this.#waiting = 0;
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const l of this.links) this.#log.info({ mirror: l.mirror, source: l.source, ...this.counters.snapshot(l.index) }, 'mirror totals');
