@@ -89,7 +89,8 @@ export class Catalog {
   readonly #log: Logger;
   readonly #warned = new Set<string>();
   readonly #refreshing = new Map<string, Promise<void>>();
-  readonly #denied = new Map<string, string>();
+  /** Exposed tool and prompt names a filter hid → the reason (per kind, rebuilt with it). */
+  readonly #denied = new Map<ListKind, Map<string, string>>();
   /** Per backend: templates a filter hid, as regexes over the URIs they expand to. */
   #deniedTemplates = new Map<string, { re: RegExp; reason: string }[]>();
   #advertisedTools: Item[] = [];
@@ -223,7 +224,7 @@ export class Catalog {
   #rebuild(kind: ListKind, initial: boolean): void {
     const segments: Segment[] = [];
     const routes = kind === 'tools' || kind === 'prompts' ? new Map<string, Route>() : undefined;
-    for (const key of [...this.#denied.keys()]) if (key.startsWith(`${kind}:`)) this.#denied.delete(key);
+    this.#denied.set(kind, new Map());
     if (kind === 'resourceTemplates') this.#deniedTemplates = new Map();
     for (const { backend } of this.#primaries) {
       const pages = this.#lists.get(backend.name)?.[kind] ?? [];
@@ -260,7 +261,7 @@ export class Catalog {
 
   /** Why a tool or prompt name is hidden by a filter, if it is. */
   deniedReason(kind: 'tools' | 'prompts', exposed: string): string | undefined {
-    return this.#denied.get(`${kind}:${exposed}`);
+    return this.#denied.get(kind)?.get(exposed);
   }
 
   /** A route for a resource URI, built per request (resources route by prefix, not by list). */
@@ -286,7 +287,7 @@ export class Catalog {
       const exposedLocal = aliased ?? key;
       const transformed = this.#hooks.transform ? this.#hooks.transform(original, { backend: backend.name, kind, local: key }) : original;
       if (transformed instanceof Denied) {
-        if (kind === 'tools' || kind === 'prompts') this.#denied.set(`${kind}:${join(backend.name, sep, exposedLocal)}`, transformed.reason);
+        this.#denied.get(kind)!.set(join(backend.name, sep, exposedLocal), transformed.reason);
         if (kind === 'resourceTemplates') {
           const list = this.#deniedTemplates.get(backend.name) ?? [];
           list.push({ re: templateRegex(key), reason: `${transformed.reason} (template ${key})` });
