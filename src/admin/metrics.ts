@@ -8,7 +8,7 @@ import type * as Prom from 'prom-client';
 import { load } from '../util/load.js';
 import type { Backend } from '../backends/backend.js';
 import type { MirrorEngine } from '../mirror/engine.js';
-import { COUNTERS, DIFF_CLASSES } from '../mirror/counters.js';
+import { COUNTERS, DIFF_CLASSES, STATE_SLOTS } from '../mirror/counters.js';
 import type { SessionStore } from '../server/session.js';
 
 /** Built on the first scrape (prom-client is loaded then, not at startup). */
@@ -38,7 +38,7 @@ export function createMetrics(backends: readonly Backend[], sessions: SessionSto
 
 function addMirrorMetrics(registry: Prom.Registry, mirror: MirrorEngine): void {
   const { Gauge, Counter } = load<typeof Prom>('prom-client');
-  const counterNames = COUNTERS.filter((n) => n !== 'queue_depth' && n !== 'pool_waiting' && n !== 'in_flight' && n !== 'canary_down' && !(DIFF_CLASSES as readonly string[]).includes(n));
+  const counterNames = COUNTERS.filter((n) => !(STATE_SLOTS as readonly string[]).includes(n) && !(DIFF_CLASSES as readonly string[]).includes(n));
   new Counter({
     name: 'mcp_relay_mirror_events_total', help: 'Mirror pipeline events per mirror (eligible, sampled, enqueued, dropped_queue_full, dropped_too_large, dropped_canary_down, sent, succeeded, failed, timed_out)',
     labelNames: ['mirror', 'source', 'event'], registers: [registry],
@@ -60,7 +60,7 @@ function addMirrorMetrics(registry: Prom.Registry, mirror: MirrorEngine): void {
   });
   new Gauge({
     name: 'mcp_relay_mirror_canary_up', help: '0 while the pool thread cannot reach the mirror backend (copies are dropped, counted as dropped_canary_down)', labelNames: ['mirror'], registers: [registry],
-    collect() { for (const l of mirror.links) this.set({ mirror: l.mirror }, mirror.counters.get(l.index, 'canary_down') === 1 ? 0 : 1); },
+    collect() { for (const l of mirror.links) this.set({ mirror: l.mirror }, mirror.counters.canaryUp(l.index) ? 1 : 0); },
   });
   new Gauge({ name: 'mcp_relay_mirror_queue_depth', help: 'Copies waiting in the mirror queue', registers: [registry], collect() { this.set(mirror.waiting); } });
   new Gauge({ name: 'mcp_relay_mirror_queue_capacity', help: 'mirror.queue_size', registers: [registry], collect() { this.set(mirror.settings.queue_size); } });

@@ -16,6 +16,7 @@ import type { Backend } from '../backends/backend.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { RelayError, toRpcError } from '../errors.js';
 import type { MirrorEngine } from '../mirror/engine.js';
+import { STATE_SLOTS, type CounterName } from '../mirror/counters.js';
 import type { SessionStore } from '../server/session.js';
 
 export interface AdminDeps {
@@ -89,11 +90,12 @@ function mirrorReport(mirror: MirrorEngine | null): unknown {
     settings: { queue_size: s.queue_size, threads: s.threads, concurrency: s.concurrency, timeout_ms: s.timeout_ms, max_result_bytes: s.max_result_bytes, ignore_paths: s.ignore_paths },
     queue: { depth: mirror.waiting, capacity: s.queue_size, in_flight: mirror.inFlight },
     mirrors: mirror.links.map((l) => {
-      const { queue_depth: _q, pool_waiting: _w, in_flight: _f, canary_down: down, ...counters } = mirror.counters.snapshot(l.index);
+      const counters: Partial<Record<CounterName, number>> = mirror.counters.snapshot(l.index);
+      for (const k of STATE_SLOTS) delete counters[k];
       return {
         mirror: l.mirror,
         source: l.source,
-        canary_up: down !== 1,
+        canary_up: mirror.counters.canaryUp(l.index),
         percent: l.percent,
         read_only: l.readOnly,
         tools: l.tools ? [...l.tools] : null,

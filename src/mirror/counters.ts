@@ -9,9 +9,11 @@ export const COUNTERS = [
   'eligible', 'sampled', 'enqueued', 'dropped_queue_full', 'dropped_too_large', 'dropped_canary_down', 'sent', 'succeeded', 'failed', 'timed_out',
   'same', 'content_differs', 'canary_error_only', 'primary_error_only', 'both_error', 'canary_timeout', 'not_compared',
   'queue_depth', 'pool_waiting', 'in_flight',
-  /** 1 while the pool thread's connector to this mirror is down (copies are then not sent). */
-  'canary_down',
+  /** Pool threads whose connector to this mirror is ready / has failed and not yet recovered. */
+  'canary_ready_threads', 'canary_down_threads',
 ] as const;
+/** Per-link gauges and thread states, reported separately from the event counters. */
+export const STATE_SLOTS = ['queue_depth', 'pool_waiting', 'in_flight', 'canary_ready_threads', 'canary_down_threads'] as const satisfies readonly CounterName[];
 export type CounterName = (typeof COUNTERS)[number];
 export const DIFF_CLASSES = ['same', 'content_differs', 'canary_error_only', 'primary_error_only', 'both_error', 'canary_timeout', 'not_compared'] as const;
 export type DiffClass = (typeof DIFF_CLASSES)[number];
@@ -40,6 +42,13 @@ export class SharedCounters {
   }
   get(link: number, name: CounterName): number {
     return Number(Atomics.load(this.array, link * STRIDE + INDEX[name]));
+  }
+  /**
+   * False when some pool thread found this mirror's canary down and none has it ready:
+   * copies are then dropped (dropped_canary_down) instead of posted to fail.
+   */
+  canaryUp(link: number): boolean {
+    return !(this.get(link, 'canary_down_threads') > 0 && this.get(link, 'canary_ready_threads') === 0);
   }
   snapshot(link: number): Record<CounterName, number> {
     const out = {} as Record<CounterName, number>;

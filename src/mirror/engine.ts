@@ -177,7 +177,7 @@ export class MirrorEngine {
       // The pool thread flags a mirror whose connector is down; posting copies that can
       // only fail would cost the main thread a message each. Its supervisor keeps
       // reconnecting in the background and clears the flag.
-      if (this.counters.get(l.index, 'canary_down') === 1) {
+      if (!this.counters.canaryUp(l.index)) {
         this.counters.add(l.index, 'dropped_canary_down');
         continue;
       }

@@ -9,7 +9,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { createBackend } from '../backends/factory.js';
-import type { Backend } from '../backends/backend.js';
+import type { Backend, BackendState } from '../backends/backend.js';
 import { RelayError } from '../errors.js';
 import { createLogger } from '../util/log.js';
 import type { LevelWithSilent } from 'pino';
@@ -37,14 +37,39 @@ function connector(name: string): Promise<Backend> {
       log,
       timeoutMs: init.timeoutMs,
       connections: init.concurrency,
-      // Tell the main thread when this canary is down, so it stops posting copies for it.
-      hooks: { onState: (_b, state) => counters.set(link, 'canary_down', state === 'down' ? 1n : 0n) },
+      hooks: { onState: (_b, state) => reportState(link, state) },
     });
     b = backend.start().then(() => backend);
     backends.set(name, b);
   }
   return b;
 }
+
+/**
+ * Tells the main thread (through shared counts) whether this thread's connector to a
+ * canary is ready or down, so it stops posting copies that can only fail. A reconnect
+ * attempt ('starting') keeps the thread counted as down until it is 'ready' again, so a
+ * canary that keeps refusing connections is not sent a burst on every retry.
+ */
+const ready = new Set<number>();
+const down = new Set<number>();
+function reportState(link: number, state: BackendState): void {
+  const isReady = state === 'ready';
+  const isDown = state === 'down' || (state === 'starting' && down.has(link));
+  if (isReady !== ready.has(link)) {
+    counters.add(link, 'canary_ready_threads', isReady ? 1n : -1n);
+    if (isReady) ready.add(link); else ready.delete(link);
+  }
+  if (isDown !== down.has(link)) {
+    counters.add(link, 'canary_down_threads', isDown ? 1n : -1n);
+    if (isDown) down.add(link); else down.delete(link);
+  }
+}
+
+// Connect to every canary when the thread starts rather than on the first copy: the
+// connection is warm for the first copy, and a thread that replaces a crashed one
+// reports its own state instead of inheriting a stale one.
+for (const m of init.mirrors) void connector(m.name);
 
 /** The result part of a raw response whose top-level id is the last member (SDK order). */
 function resultText(raw: string): string | undefined {
