@@ -73,3 +73,29 @@ export function truncate(value: unknown, max: number): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
   return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} chars)`;
 }
+
+const SDK_TAIL = ',"jsonrpc":"2.0","id":';
+const CANONICAL_HEAD = '{"jsonrpc":"2.0","id":';
+
+/**
+ * The text of a raw JSON-RPC response's result, when the response is in one of the two
+ * layouts servers actually write: the TypeScript SDK's `{"result":…,"jsonrpc":"2.0","id":…}`
+ * or `{"jsonrpc":"2.0","id":<id>,"result":…}`. Two equal texts are the same result with
+ * no parsing; undefined means "parse and compare".
+ */
+export function rawResultText(raw: string): string | undefined {
+  if (raw.startsWith('{"result":')) {
+    const end = raw.lastIndexOf(SDK_TAIL);
+    return end > 10 ? raw.slice(10, end) : undefined;
+  }
+  if (!raw.startsWith(CANONICAL_HEAD) || !raw.endsWith('}')) return undefined;
+  // the id: a number, or a string without escapes
+  const start = CANONICAL_HEAD.length;
+  let i = start;
+  if (raw.charCodeAt(i) === 34) {
+    const close = raw.indexOf('"', i + 1);
+    if (close < 0 || raw.lastIndexOf('\\', close) > i) return undefined;
+    i = close + 1;
+  } else while (i < raw.length && ((raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) || raw.charCodeAt(i) === 45)) i++;
+  return i > start && raw.startsWith(',"result":', i) ? raw.slice(i + 10, -1) : undefined;
+}

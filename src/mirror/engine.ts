@@ -8,7 +8,7 @@
  *        │ yes                       (after the primary reply is written)
  *   waiting < queue_size ? ──no──▶ dropped_queue_full++
  *        │ yes
- *   batch (≤ 64 copies or 5 ms) ──▶ fastq ──▶ piscina thread ──▶ canary
+ *   batch (≤ 128 copies or 20 ms) ──▶ fastq ──▶ piscina thread ──▶ canary
  *                                   (≤ concurrency copies in flight per thread)
  *                                                    │ diff, shared counters
  *                                                    ▼
@@ -39,8 +39,8 @@ import type { MirrorSummary, MirrorTask, WorkerInit } from './task.js';
  * first copy. fastq holds batches; a pool thread works on up to
  * BATCHES_PER_THREAD at once and keeps at most `concurrency` copies in flight.
  */
-const BATCH_MAX = 64;
-const BATCH_MS = 5;
+const BATCH_MAX = 128;
+const BATCH_MS = 20;
 const BATCHES_PER_THREAD = 4;
 
 function flushBatch(engine: MirrorEngine): void {

@@ -14,7 +14,7 @@ import { RelayError } from '../errors.js';
 import { createLogger } from '../util/log.js';
 import type { LevelWithSilent } from 'pino';
 import { SharedCounters } from './counters.js';
-import { classify, compilePath, truncate, type Outcome } from './diff.js';
+import { classify, compilePath, rawResultText, truncate, type Outcome } from './diff.js';
 import type { MirrorSummary, MirrorTask, WorkerInit } from './task.js';
 
 const init = workerData as WorkerInit;
@@ -70,13 +70,6 @@ function reportState(link: number, state: BackendState): void {
 // connection is warm for the first copy, and a thread that replaces a crashed one
 // reports its own state instead of inheriting a stale one.
 for (const m of init.mirrors) void connector(m.name);
-
-/** The result part of a raw response whose top-level id is the last member (SDK order). */
-function resultText(raw: string): string | undefined {
-  if (!raw.startsWith('{"result":')) return undefined;
-  const end = raw.lastIndexOf(',"jsonrpc":"2.0","id":');
-  return end > 0 ? raw.slice(10, end) : undefined;
-}
 
 function parseRaw(raw: string): Outcome {
   const msg = JSON.parse(raw) as { result?: unknown; error?: unknown };
@@ -148,7 +141,7 @@ async function mirrorCall(task: MirrorTask): Promise<MirrorSummary> {
   let diff: MirrorSummary['diff'];
   try {
     // Identical result text needs no parsing or deep comparison (the common case).
-    const same = ignore.length === 0 && canaryRaw !== undefined && task.primaryRaw !== undefined && resultText(canaryRaw) !== undefined && resultText(canaryRaw) === resultText(task.primaryRaw);
+    const same = ignore.length === 0 && canaryRaw !== undefined && task.primaryRaw !== undefined && rawResultText(canaryRaw) !== undefined && rawResultText(canaryRaw) === rawResultText(task.primaryRaw);
     diff = same ? 'same' : classify(primaryOutcome(task), canary ?? parseRaw(canaryRaw!), ignore);
   } catch {
     diff = 'not_compared';

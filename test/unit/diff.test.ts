@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { classify, compilePath, stripPaths, truncate, type Outcome } from '../../src/mirror/diff.js';
+import { classify, compilePath, rawResultText, stripPaths, truncate, type Outcome } from '../../src/mirror/diff.js';
 import { DIFF_CLASSES } from '../../src/mirror/counters.js';
 
 const result = (value: unknown): Outcome => ({ kind: 'result', value });
@@ -153,5 +153,24 @@ describe('truncate', () => {
   it('max 0', () => {
     expect(truncate('ab', 0)).toBe('… (2 chars)');
     expect(truncate('', 0)).toBe('');
+  });
+});
+
+describe('rawResultText (the no-parse fast path for identical answers)', () => {
+  const result = '{"content":[{"type":"text","text":"hi \\"there\\""}],"structuredContent":{"id":1}}';
+  it('reads the result of both layouts servers write, whatever the id', () => {
+    expect(rawResultText(`{"result":${result},"jsonrpc":"2.0","id":17}`)).toBe(result);
+    expect(rawResultText(`{"result":${result},"jsonrpc":"2.0","id":"a-b"}`)).toBe(result);
+    expect(rawResultText(`{"jsonrpc":"2.0","id":4,"result":${result}}`)).toBe(result);
+    expect(rawResultText(`{"jsonrpc":"2.0","id":"req-9","result":${result}}`)).toBe(result);
+    expect(rawResultText(`{"jsonrpc":"2.0","id":-3,"result":${result}}`)).toBe(result);
+    expect(JSON.parse(rawResultText(`{"jsonrpc":"2.0","id":123456,"result":${result}}`)!)).toEqual(JSON.parse(result));
+  });
+  it('answers undefined (parse and compare) for anything else', () => {
+    expect(rawResultText(`{"jsonrpc":"2.0","id":4,"error":{"code":1,"message":"x"}}`)).toBeUndefined();
+    expect(rawResultText(`{"jsonrpc":"2.0","id":"a\\"b","result":${result}}`)).toBeUndefined();
+    expect(rawResultText(`{ "jsonrpc": "2.0", "id": 4, "result": ${result} }`)).toBeUndefined();
+    expect(rawResultText(`{"result":${result}}`)).toBeUndefined();
+    expect(rawResultText('{"jsonrpc":"2.0","id":,"result":1}')).toBeUndefined();
   });
 });
