@@ -1,6 +1,6 @@
 /**
  * Mirror pool thread (piscina). Each thread owns its own connectors to the
- * mirror backends, created on first use: an undici Pool per HTTP canary, and a
+ * mirror backends, created when the thread starts: an undici Pool per HTTP canary, and a
  * child process per stdio canary (so a stdio canary runs `threads` children;
  * see ARCHITECTURE.md). It sends the copy, waits at most mirror.timeout_ms,
  * classifies the answer against the primary's, adds to the shared counters and
