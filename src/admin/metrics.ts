@@ -32,6 +32,10 @@ export function createMetrics(backends: readonly Backend[], sessions: SessionSto
     name: 'mcp_relay_sessions', help: 'Open client sessions', registers: [registry],
     collect() { this.set(sessions.size); },
   });
+  new Gauge({
+    name: 'mcp_relay_client_streams', help: 'Client sessions with an open stream for server notifications (HTTP GET stream)', registers: [registry],
+    collect() { this.set(sessions.streams); },
+  });
   if (mirror) addMirrorMetrics(registry, mirror);
   return registry;
 }

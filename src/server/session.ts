@@ -70,6 +70,13 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
+  /** Sessions with a stream for server messages (an HTTP GET stream, or stdout). */
+  get streams(): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) if (s.push) n++;
+    return n;
+  }
+
   create(protocolVersion: string): Session {
     if (this.#sessions.size >= this.#max) this.#expire();
     if (this.#sessions.size >= this.#max) throw new RelayError('SESSION_LIMIT', `Too many open sessions (max_sessions = ${this.#max})`);

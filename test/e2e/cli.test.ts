@@ -80,14 +80,19 @@ describe('stdio front end', () => {
     const file = tempFile('stdio.toml', `[[backends]]\nname = "d"\ntransport = "stdio"\n${demoStdio('--name', 'd')}\n`);
     const child = spawn(process.execPath, [CLI, '--stdio', '--config', file, '--log-level', 'warn'], { stdio: ['pipe', 'pipe', 'ignore'] });
     const lines: Record<string, any>[] = [];
-    createInterface({ input: child.stdout! }).on('line', (l) => lines.push(JSON.parse(l)));
+    // resolves at the call's result; fails if the proxy exits first (the test timeout bounds the wait)
+    const answered = new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (l) => {
+        lines.push(JSON.parse(l));
+        if (lines.at(-1)!.id === 'call-1') resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`mcp-relay --stdio exited (${code}) before answering`)));
+    });
     const send = (m: unknown): boolean => child.stdin!.write(JSON.stringify(m) + '\n');
     send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'wire', version: '1' } } });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 'call-1', method: 'tools/call', params: { name: 'd/slow', arguments: { ms: 30, steps: 3 }, _meta: { progressToken: 'tok' } } });
-    const deadline = Date.now() + 10_000;
-    while (!lines.some((l) => l.id === 'call-1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill();
+    await answered.finally(() => child.kill());
     const after = lines.slice(1);
     expect(after.map((l) => l.method ?? `result:${l.id}`)).toEqual(['notifications/progress', 'notifications/progress', 'notifications/progress', 'result:call-1']);
     expect(after.slice(0, 3).map((l) => [l.params.progressToken, l.params.progress])).toEqual([['tok', 1], ['tok', 2], ['tok', 3]]);

@@ -99,7 +99,7 @@ tools = ["d/add", "w/add", "d/note"]
 [[composite_tools]]
 name = "with_timeout"
 tools = ["s/add", "s/hang"]
-timeout_seconds = 0.3
+timeout_seconds = 2
 `;
   direct = await startProxy(composites + BACKENDS(d.url, w.url, canary.url));
   search = await startProxy(`[proxy]\ntool_exposure = "search"\n` + composites + BACKENDS(d.url, w.url, canary.url));

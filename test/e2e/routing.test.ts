@@ -69,8 +69,9 @@ to = "demo://about"
 name = "web"
 transport = "http"
 url = "${web.url}"
+# long enough for any call under a loaded CI machine; short enough for the timeout test
 [backends.timeout]
-seconds = 1
+seconds = 3
 
 [[backends]]
 name = "ev"
@@ -252,8 +253,11 @@ describe('sessions ending mid-call', () => {
     const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
     const sid = init.headers.get('mcp-session-id')!;
     await init.text();
-    const call = fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: `${backend}/slow`, arguments: { ms: 500, steps: 1 } } }) });
-    await new Promise((r) => setTimeout(r, 100));
+    const server = backend === 'web' ? web : webJson;
+    const before = server.stats.calls['tool:hang'] ?? 0;
+    const call = fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: `${backend}/hang`, arguments: {} } }) });
+    // the call is in flight once the backend has it
+    await eventually(() => (server.stats.calls['tool:hang'] ?? 0) > before, `the call to reach ${backend}`);
     expect((await fetch(proxy.url, { method: 'DELETE', headers: { 'mcp-session-id': sid } })).status).toBe(200);
     const answered = await call.then((r) => r.json() as Promise<{ error?: { data?: { code?: string } } }>);
     expect(answered.error?.data?.code).toBe('REQUEST_CANCELLED');
@@ -274,7 +278,11 @@ describe('many clients', () => {
 
 describe('list_changed', () => {
   it('refreshes the aggregate and tells connected clients when a backend list changes', async () => {
+    const streams = async (): Promise<number> => Number(/^mcp_relay_client_streams (\d+)$/m.exec(await (await fetch(`${proxy.base}/admin/metrics`)).text())?.[1]);
+    const before = await streams();
     const watcher = await client();
+    // the SDK opens its GET stream in the background; a notification sent before it is open has nowhere to go
+    await eventually(async () => (await streams()) > before, "the watcher's GET stream to open");
     let notified = 0;
     watcher.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       notified++;

@@ -57,9 +57,17 @@ export async function startProxy(toml: string, extraArgs: string[] = [], nodeArg
       reject(new Error(`proxy exited with ${code} before listening:\n${err}`));
     });
   });
+  // The proxy listens after waiting a bounded time for its backends; on a slow machine a
+  // backend (server-everything over stdio boots slowly) may still be starting. Wait until
+  // each one's first attempt has ended, ready or down, so tests see a settled proxy.
+  const base = new URL(url).origin;
+  await eventually(async () => {
+    const h = (await getJson(`${base}/admin/health`).catch(() => undefined)) as { backends?: { status: string }[] } | undefined;
+    return h?.backends?.every((b) => b.status !== 'starting' && b.status !== 'idle');
+  }, 'every backend to finish starting', 60_000);
   return {
     url,
-    base: new URL(url).origin,
+    base,
     pid: child.pid!,
     child,
     stderr: () => err,
