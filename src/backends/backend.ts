@@ -34,7 +34,26 @@ export interface RequestOptions {
   ticket?: CancelTicket;
   /** Receives notifications/progress params (token already restored by the caller). */
   onProgress?: (params: Record<string, unknown>) => void;
+  /**
+   * Answers a server→client request (sampling, elicitation, roots) the backend sends
+   * while this request runs, by asking the client that made it.
+   */
+  onServerRequest?: ServerRequestRelay;
 }
+
+/** What a client answered to a relayed server→client request. */
+export type ServerRequestAnswer = { result: unknown } | { error: { code: number; message: string; data?: unknown } };
+export type ServerRequestRelay = (method: string, params: Record<string, unknown> | undefined) => Promise<ServerRequestAnswer>;
+
+/**
+ * Where a message from the backend came from: the request whose reply stream carried it
+ * (its id text), `null` for a stream tied to no request (an HTTP GET stream), or
+ * `undefined` when the transport cannot tell (stdio).
+ */
+export type Related = string | null | undefined;
+
+/** Server→client requests that are relayed to the client behind a call. */
+const RELAYED_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
 
 /** A backend's JSON-RPC response, raw, with the id mcp-relay gave it (JSON text). */
 export interface Reply {
@@ -70,6 +89,7 @@ export interface BackendOptions {
   name: string;
   clientName: string;
   clientVersion: string;
+  clientCapabilities: Record<string, unknown>;
   maxMessageBytes: number;
   timeoutMs: number;
   log: Logger;
@@ -96,6 +116,8 @@ export abstract class BaseBackend implements Backend {
   protected readonly log: Logger;
   #seq = 0;
   #progress = new Map<string, (params: Record<string, unknown>) => void>();
+  /** Requests in flight whose client can answer server→client requests, by id text. */
+  #relays = new Map<string, ServerRequestRelay>();
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
 
@@ -143,7 +165,11 @@ export abstract class BaseBackend implements Backend {
       const { progressToken: _drop, ...rest } = meta;
       sendParams = { ...params, _meta: rest };
     }
-    const p = this.send(idText, requestText(idText, method, sendParams), opts);
+    let p = this.send(idText, requestText(idText, method, sendParams), opts);
+    if (opts.onServerRequest) {
+      this.#relays.set(idText, opts.onServerRequest);
+      p = p.finally(() => this.#relays.delete(idText));
+    }
     if (token === undefined) return p;
     const t = token;
     return p.finally(() => this.#progress.delete(t));
@@ -167,7 +193,7 @@ export abstract class BaseBackend implements Backend {
   protected async handshake(): Promise<void> {
     const params = {
       protocolVersion: OFFERED_VERSION,
-      capabilities: {},
+      capabilities: this.opts.clientCapabilities,
       clientInfo: { name: this.opts.clientName, version: this.opts.clientVersion },
     };
     const idText = this.mintId();
@@ -186,10 +212,10 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** Routes a message the backend sent that is not the awaited response. */
-  protected handleIncoming(msg: JsonRpcMessage): void {
+  protected handleIncoming(msg: JsonRpcMessage, related: Related = undefined): void {
     if ('method' in msg) {
       if ('id' in msg && msg.id !== undefined) {
-        this.#answerServerRequest(msg as JsonRpcRequest);
+        this.#serverRequest(msg as JsonRpcRequest, related);
         return;
       }
       const params = msg.params;
@@ -205,15 +231,32 @@ export abstract class BaseBackend implements Backend {
   }
 
   /**
-   * Backends share one session, so the proxy declares no client capabilities
-   * and answers server→client requests itself: ping → {}, roots/list → no roots,
-   * anything else → method not found.
+   * A server→client request. Sampling, elicitation and roots requests sent while a client's
+   * call runs go to that client: the call is known from the stream that carried the request
+   * (HTTP), or, when the transport cannot tell (stdio), it is the only relayable call in
+   * flight. Everything else is answered here, since the backend session is shared:
+   * ping → {}, roots/list → no roots, anything else → method not found.
    */
-  #answerServerRequest(req: JsonRpcRequest): void {
+  #serverRequest(req: JsonRpcRequest, related: Related): void {
     const id = JSON.stringify(req.id);
+    if (RELAYED_METHODS.has(req.method)) {
+      const relay = related ? this.#relays.get(related) : related === undefined && this.#relays.size === 1 ? this.#relays.values().next().value : undefined;
+      if (relay) {
+        relay(req.method, req.params).then(
+          (answer) => this.post('result' in answer ? resultText(id, answer.result) : errorText(id, answer.error)),
+          (err: unknown) => this.post(errorText(id, { code: -32603, message: `mcp-relay could not relay ${req.method}: ${(err as Error).message}` })),
+        );
+        return;
+      }
+    }
     if (req.method === 'ping') this.post(resultText(id, {}));
     else if (req.method === 'roots/list') this.post(resultText(id, { roots: [] }));
-    else this.post(errorText(id, { code: -32601, message: `mcp-relay shares this backend session between clients and does not relay ${req.method}` }));
+    else {
+      const why = RELAYED_METHODS.has(req.method)
+        ? 'not relayed: the client behind this call did not declare that capability (or it was sent outside a client call, or during several calls over stdio)'
+        : 'not available: mcp-relay does not relay it';
+      this.post(errorText(id, { code: -32601, message: `${req.method} ${why}` }));
+    }
   }
 
   /** Connectors call this when the transport dies; schedules a reconnect. */

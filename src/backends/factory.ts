@@ -9,6 +9,8 @@ import { StdioBackend } from './stdio.js';
 export interface FactoryOptions {
   clientName: string;
   clientVersion: string;
+  /** Capabilities declared to the backend at initialize (what the proxy relays to clients). */
+  clientCapabilities?: Record<string, unknown>;
   log: Logger;
   hooks?: BackendHooks;
   /** Overrides [backends.timeout] (mirror workers use mirror.timeout_ms). */
@@ -21,6 +23,7 @@ export function createBackend(cfg: BackendConfig, opts: FactoryOptions): Backend
     name: cfg.name,
     clientName: opts.clientName,
     clientVersion: opts.clientVersion,
+    clientCapabilities: opts.clientCapabilities ?? {},
     maxMessageBytes: cfg.max_message_bytes,
     timeoutMs: opts.timeoutMs ?? Math.round((cfg.timeout?.seconds ?? DEFAULTS.backendTimeoutSeconds) * 1000),
     log: opts.log,

@@ -95,7 +95,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
           if (!ev.data) continue;
           const msg = JSON.parse(ev.data) as JsonRpcMessage;
           if (!this.#done && !('method' in msg) && 'id' in msg && JSON.stringify(msg.id) === this.idText) this.#ok({ raw: ev.data, idText: this.idText });
-          else this.backend.incoming(msg);
+          else this.backend.incoming(msg, this.idText);
         }
       } catch (err) {
         controller.abort(new RelayError('BACKEND_PROTOCOL', `Backend "${this.backend.name}" sent a bad SSE event: ${(err as Error).message}`, { backend: this.backend.name }));

@@ -103,8 +103,9 @@ export class HttpBackend extends BaseBackend {
     this.#headers = this.#buildHeaders(undefined);
   }
 
-  incoming(msg: JsonRpcMessage): void {
-    this.handleIncoming(msg);
+  /** A message from an exchange's SSE reply stream that is not its response. */
+  incoming(msg: JsonRpcMessage, related: string): void {
+    this.handleIncoming(msg, related);
   }
 
   protected post(text: string): void {
@@ -178,7 +179,7 @@ export class HttpBackend extends BaseBackend {
         const parser = new SseParser(this.opts.maxMessageBytes);
         res.body.setEncoding('utf8');
         for await (const chunk of res.body as AsyncIterable<string>) {
-          for (const ev of parser.push(chunk)) if (ev.data) this.handleIncoming(JSON.parse(ev.data) as JsonRpcMessage);
+          for (const ev of parser.push(chunk)) if (ev.data) this.handleIncoming(JSON.parse(ev.data) as JsonRpcMessage, null);
         }
         this.#retryStream(generation);
       })

@@ -5,7 +5,7 @@
  * runs the pipeline. Returns the response as JSON text; the HTTP and stdio
  * front ends only decide how to frame it.
  */
-import type { CancelTicket, RequestOptions } from '../backends/backend.js';
+import type { CancelTicket, RequestOptions, ServerRequestAnswer } from '../backends/backend.js';
 import type { Catalog, ListKind, Route } from '../catalog/catalog.js';
 import type { RelayConfig } from '../config/schema.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
@@ -13,10 +13,15 @@ import { RelayError, toRpcError, type RpcErrorObject } from '../errors.js';
 import type { CallContext, RoutedMethod } from '../pipeline/types.js';
 import { parseResult, type Reply } from '../backends/backend.js';
 import type { ToolIO, VirtualTools } from '../tools/virtual.js';
-import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, requestText, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../util/jsonrpc.js';
 import type { Session, SessionStore } from './session.js';
 
 const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
+/** Server→client requests one session may have outstanding (a backend cannot flood a client). */
+const MAX_ASKED_PER_SESSION = 64;
+
+/** [proxy] client_features → the server→client request each one lets a backend send. */
+const FEATURE_METHOD = { sampling: 'sampling/createMessage', elicitation: 'elicitation/create', roots: 'roots/list' } as const;
 
 const LIST_METHODS = new Map<string, ListKind>([
   ['tools/list', 'tools'],
@@ -34,6 +39,7 @@ export class Dispatcher {
   readonly #virtual: VirtualTools;
   readonly #io: ToolIO;
   readonly #subscribers = new Map<string, Set<Session>>();
+  #askSeq = 0;
 
   constructor(catalog: Catalog, cfg: RelayConfig, virtual: VirtualTools) {
     this.#catalog = catalog;
@@ -56,6 +62,11 @@ export class Dispatcher {
     const { version, result } = this.#initializeResult(params);
     const session = store.create(version);
     session.onClose = () => this.forgetSession(session);
+    const declared = params?.capabilities;
+    if (declared && typeof declared === 'object' && !Array.isArray(declared)) {
+      session.clientCapabilities = declared as Record<string, unknown>;
+      for (const f of this.#cfg.proxy.client_features) if (session.clientCapabilities[f] !== undefined) session.askable.add(FEATURE_METHOD[f]);
+    }
     return { session, result };
   }
 
@@ -137,6 +148,11 @@ export class Dispatcher {
     if (token !== undefined && notify) {
       opts.onProgress = (p) => notify(notificationText('notifications/progress', { ...p, progressToken: token }));
     }
+    let asked: string[] | undefined;
+    if (notify && session.askable.size) {
+      const mine: string[] = (asked = []);
+      opts.onServerRequest = (m, p) => this.#askClient(session, m, p, notify, mine);
+    }
     const ctx: CallContext = { method, route, params: backendParams, opts };
     session.inflight.set(id, ticket);
     try {
@@ -145,7 +161,38 @@ export class Dispatcher {
       return swapId(reply.raw, reply.idText, id);
     } finally {
       session.inflight.delete(id);
+      if (asked) for (const k of asked) this.#answered(session, k, { error: { code: -32603, message: 'The call ended before the client answered' } });
     }
+  }
+
+  /**
+   * Relays a backend's server→client request to the client behind the call, on the call's
+   * own response stream, under an id of the proxy's; the client's answer comes back as a
+   * POST (HTTP) or a line (stdio) and reaches `response`.
+   */
+  #askClient(session: Session, method: string, params: Record<string, unknown> | undefined, notify: NotifySink, asked: string[]): Promise<ServerRequestAnswer> {
+    if (!session.askable.has(method)) return Promise.resolve({ error: { code: -32601, message: `The client did not declare the capability ${method} needs` } });
+    if (session.asked.size >= MAX_ASKED_PER_SESSION) return Promise.resolve({ error: { code: -32603, message: `Too many requests awaiting this client's answer (${MAX_ASKED_PER_SESSION})` } });
+    const idText = `"~s${(this.#askSeq++).toString(36)}"`;
+    return new Promise((resolve) => {
+      session.asked.set(idText, resolve);
+      asked.push(idText);
+      notify(requestText(idText, method, params));
+    });
+  }
+
+  #answered(session: Session, idText: string, answer: ServerRequestAnswer): boolean {
+    const resolve = session.asked.get(idText);
+    if (!resolve) return false;
+    session.asked.delete(idText);
+    resolve(answer);
+    return true;
+  }
+
+  /** A client's answer to a relayed server→client request; false when nothing awaits it. */
+  response(session: Session, msg: JsonRpcResponse): boolean {
+    const answer: ServerRequestAnswer = msg.error !== undefined ? { error: msg.error } : { result: msg.result ?? {} };
+    return this.#answered(session, idJson(msg.id), answer);
   }
 
   async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string): Promise<string> {

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { RelayConfig } from '../config/schema.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
 import { RelayError, toRpcError } from '../errors.js';
-import { classify, errorText, idJson, progressTokenOf, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { classify, errorText, idJson, progressTokenOf, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../util/jsonrpc.js';
 import { sseMessage } from '../util/sse.js';
 import type { Logger } from '../util/log.js';
 import type { Dispatcher } from './dispatch.js';
@@ -111,16 +111,28 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
       opts.dispatcher.notification(s, msg as JsonRpcNotification);
       return void res.writeHead(202).end();
     }
-    if (kind === 'response') return void res.writeHead(202).end();
-    const request = msg as JsonRpcRequest;
-    const wantsSse = progressTokenOf(request.params) !== undefined && (accept.includes('text/event-stream') || accept.includes('*/*'));
-    if (!wantsSse) {
-      const json = await opts.dispatcher.request(s, request);
-      return sendJson(res, 200, json);
+    if (kind === 'response') {
+      // a client's answer to a relayed sampling/elicitation/roots request (unknown ids are dropped)
+      if (!opts.dispatcher.response(s, msg as JsonRpcResponse)) log.debug({ session: s.id, id: (msg as JsonRpcResponse).id }, 'response to no pending request ignored');
+      return void res.writeHead(202).end();
     }
-    res.writeHead(200, SSE_HEADERS);
-    const json = await opts.dispatcher.request(s, request, (n) => res.write(sseMessage(n)));
-    res.end(sseMessage(json));
+    const request = msg as JsonRpcRequest;
+    if (!accept.includes('text/event-stream') && !accept.includes('*/*')) {
+      return sendJson(res, 200, await opts.dispatcher.request(s, request));
+    }
+    // The reply is JSON unless something must be sent before it (progress, or a request
+    // relayed from the backend): then it becomes an SSE stream, opened at the first such message.
+    let sse = progressTokenOf(request.params) !== undefined;
+    if (sse) res.writeHead(200, SSE_HEADERS);
+    const json = await opts.dispatcher.request(s, request, (n) => {
+      if (!sse) {
+        sse = true;
+        res.writeHead(200, SSE_HEADERS);
+      }
+      res.write(sseMessage(n));
+    });
+    if (sse) res.end(sseMessage(json));
+    else sendJson(res, 200, json);
   }
 
   function handleInitialize(req: IncomingMessage, res: ServerResponse, msg: JsonRpcRequest): void {

@@ -7,7 +7,7 @@
  * Backend sessions are shared per backend; see ARCHITECTURE.md.
  */
 import { randomUUID } from 'node:crypto';
-import type { CancelTicket } from '../backends/backend.js';
+import type { CancelTicket, ServerRequestAnswer } from '../backends/backend.js';
 import { RelayError } from '../errors.js';
 import type { Route } from '../catalog/catalog.js';
 
@@ -21,6 +21,12 @@ export class Session {
   readonly subscriptions = new Map<string, Route>();
   lastSeen = Date.now();
   logLevel = 0;
+  /** What the client declared at initialize (decides which server→client requests it is asked). */
+  clientCapabilities: Record<string, unknown> = {};
+  /** The server→client methods this client may be asked: [proxy] client_features it declared. */
+  readonly askable = new Set<string>();
+  /** Server→client requests relayed to this client and awaiting its answer, by the id the proxy gave them. */
+  readonly asked = new Map<string, (answer: ServerRequestAnswer) => void>();
   /** Delivers a server→client message not tied to a request; undefined when nobody listens. */
   push: ((json: string) => void) | undefined;
   /** Ends the open GET stream, if any (one at a time: the front end replaces it). */
@@ -47,6 +53,8 @@ export class Session {
   close(): void {
     for (const t of this.inflight.values()) t.cancel?.('session closed');
     this.inflight.clear();
+    for (const answer of this.asked.values()) answer({ error: { code: -32603, message: 'The client session closed' } });
+    this.asked.clear();
     this.closeStream?.();
     this.onClose?.();
     this.push = undefined;

@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import type { Relay } from '../relay.js';
 import { RelayError, toRpcError } from '../errors.js';
-import { classify, errorText, idJson, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest } from '../util/jsonrpc.js';
+import { classify, errorText, idJson, resultText, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../util/jsonrpc.js';
 import type { Session } from './session.js';
 
 export function serveStdio(relay: Relay, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
@@ -34,7 +34,11 @@ export function serveStdio(relay: Relay, input: NodeJS.ReadableStream = process.
       write(errorText('null', toRpcError(err)));
       return;
     }
-    if (kind === 'response') return;
+    if (kind === 'response') {
+      // a client's answer to a relayed sampling/elicitation/roots request
+      if (session) relay.dispatcher.response(session, msg as JsonRpcResponse);
+      return;
+    }
     if (kind === 'notification') {
       if (session) relay.dispatcher.notification(session, msg as JsonRpcNotification);
       return;

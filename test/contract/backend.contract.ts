@@ -16,7 +16,7 @@ export interface ContractTarget {
   teardown?(): Promise<void>;
 }
 
-export const common = { clientName: 'contract', clientVersion: '1', maxMessageBytes: 1 << 20, timeoutMs: 5_000, log: silentLogger(), restart: false };
+export const common = { clientName: 'contract', clientVersion: '1', clientCapabilities: {}, maxMessageBytes: 1 << 20, timeoutMs: 5_000, log: silentLogger(), restart: false };
 
 export function runBackendContract(label: string, target: ContractTarget): void {
   describe(`Backend contract: ${label}`, () => {

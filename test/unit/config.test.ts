@@ -191,6 +191,16 @@ describe('config: keys of the mcp-proxy format that are not implemented', () => 
     expect(msg).toContain('[[backends]] #1 (name = "x")');
     expect(msg).toMatch(/"stdio"\|"http"/);
   });
+  it('client_features defaults to all three and accepts a subset or none', () => {
+    expect(load(STDIO).proxy.client_features).toEqual(['sampling', 'elicitation', 'roots']);
+    expect(load(`[proxy]\nclient_features = ["sampling"]\n` + STDIO).proxy.client_features).toEqual(['sampling']);
+    expect(load(`[proxy]\nclient_features = []\n` + STDIO).proxy.client_features).toEqual([]);
+  });
+  it('rejects an unknown client feature naming the key and the allowed values', () => {
+    const msg = errorOf(`[proxy]\nclient_features = ["telepathy"]\n` + STDIO);
+    expect(msg).toContain('client_features');
+    expect(msg).toMatch(/"sampling"\|"elicitation"\|"roots"/);
+  });
 });
 
 describe('config: schema value rules name the key', () => {

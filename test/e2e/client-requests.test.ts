@@ -1,0 +1,169 @@
+/**
+ * Server→client requests through the proxy: a backend's sampling/createMessage or
+ * elicitation/create sent during a tools/call reaches the client that made the call
+ * (and only that client), on the call's own response stream, and the client's answer
+ * goes back to the backend. server-everything registers its sampling and elicitation
+ * tools only for a client that declared those capabilities, so seeing them at all
+ * proves the proxy declared them (`[proxy] client_features`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CLI, connect, EVERYTHING, eventually, startProxy, tempFile, type ProxyHandle } from '../helpers/proxy.js';
+import { startEverythingHttp } from '../helpers/everything.js';
+
+let proxy: ProxyHandle;
+let everythingHttp: Awaited<ReturnType<typeof startEverythingHttp>>;
+const clients: Client[] = [];
+
+/** A client that answers sampling with `answer` and declines every elicitation; records what it was asked. */
+async function assistant(answer: string): Promise<{ client: Client; prompts: string[] }> {
+  const client = new Client({ name: `assistant-${answer}`, version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+  const prompts: string[] = [];
+  client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+    const first = req.params.messages[0]?.content;
+    prompts.push(first && 'text' in first ? String(first.text) : '');
+    return { model: 'test-model', role: 'assistant', content: { type: 'text', text: answer } };
+  });
+  client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+  clients.push(client);
+  return { client, prompts };
+}
+
+const text = (r: unknown): string => ((r as { content: { text?: string }[] }).content).map((c) => c.text ?? '').join('\n');
+
+beforeAll(async () => {
+  everythingHttp = await startEverythingHttp();
+  proxy = await startProxy(`
+[[backends]]
+name = "ev"
+transport = "stdio"
+command = ${JSON.stringify(process.execPath)}
+args = [${JSON.stringify(EVERYTHING)}, "stdio"]
+
+[[backends]]
+name = "evh"
+transport = "http"
+url = "${everythingHttp.url}"
+`);
+  // server-everything adds its capability-gated tools after initialize and announces them
+  const probe = await connect(proxy.url);
+  clients.push(probe);
+  await eventually(async () => {
+    const names = (await probe.listTools()).tools.map((t) => t.name);
+    return names.includes('evh/trigger-sampling-request') && names.includes('ev/trigger-sampling-request') && names.includes('evh/trigger-elicitation-request');
+  }, 'the sampling and elicitation tools to be listed', 30_000);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await proxy?.stop();
+  everythingHttp?.stop();
+});
+
+describe('sampling relayed to the calling client', () => {
+  it.each(['evh', 'ev'])('%s: the backend asks, the calling client answers, the answer reaches the tool result', async (backend) => {
+    const { client, prompts } = await assistant(`answer-from-${backend}`);
+    const r = await client.callTool({ name: `${backend}/trigger-sampling-request`, arguments: { prompt: 'what is 2+2?', maxTokens: 10 } });
+    expect(r.isError).toBeFalsy();
+    expect(text(r)).toContain(`answer-from-${backend}`);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain('what is 2+2?');
+  });
+
+  it('many clients calling at once each get their own answer (per-client routing on one shared backend session)', async () => {
+    const team = await Promise.all(['alice', 'bob', 'carol'].map((n) => assistant(n)));
+    const calls = team.flatMap(({ client }, i) =>
+      Array.from({ length: 4 }, (_, k) => client.callTool({ name: 'evh/trigger-sampling-request', arguments: { prompt: `q-${i}-${k}`, maxTokens: 5 } }).then((r) => ({ i, k, r }))),
+    );
+    for (const { i, k, r } of await Promise.all(calls)) {
+      expect(text(r)).toContain(['alice', 'bob', 'carol'][i]!);
+      expect(team[i]!.prompts.some((p) => p.includes(`q-${i}-${k}`))).toBe(true);
+    }
+    // nobody was asked on behalf of someone else
+    team.forEach(({ prompts }, i) => {
+      expect(prompts).toHaveLength(4);
+      expect(prompts.every((p) => p.includes(`q-${i}-`))).toBe(true);
+    });
+  });
+
+  it('a client that did not declare sampling gets a tool error naming the capability, and nobody else is asked', async () => {
+    const bystander = await assistant('bystander');
+    const plain = await connect(proxy.url, 'no-sampling');
+    clients.push(plain);
+    const r = await plain.callTool({ name: 'evh/trigger-sampling-request', arguments: { prompt: 'x', maxTokens: 5 } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain('sampling/createMessage not relayed: the client behind this call did not declare that capability');
+    expect(bystander.prompts).toHaveLength(0);
+  });
+});
+
+describe('elicitation relayed to the calling client', () => {
+  it('the client declines; the tool reports the decline', async () => {
+    const { client } = await assistant('elicit');
+    const r = await client.callTool({ name: 'evh/trigger-elicitation-request', arguments: {} });
+    expect(text(r)).toContain('declined');
+    expect(text(r)).toContain('"action": "decline"');
+  });
+});
+
+describe('through the stdio front end (mcp-relay --stdio)', () => {
+  it('relays sampling to the desktop client on stdout and its answer from stdin', async () => {
+    const file = tempFile('stdio-sampling.toml', `[[backends]]\nname = "ev"\ntransport = "stdio"\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(EVERYTHING)}, "stdio"]\n`);
+    const client = new Client({ name: 'desktop', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({ model: 'm', role: 'assistant', content: { type: 'text', text: 'from-the-desktop' } }));
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, '--stdio', '--config', file, '--log-level', 'warn'], stderr: 'ignore' }));
+    clients.push(client);
+    await eventually(async () => (await client.listTools()).tools.some((t) => t.name === 'ev/trigger-sampling-request'), 'ev/trigger-sampling-request to be listed', 30_000);
+    const r = await client.callTool({ name: 'ev/trigger-sampling-request', arguments: { prompt: 'desk', maxTokens: 5 } });
+    expect(text(r)).toContain('from-the-desktop');
+  });
+});
+
+describe('on the wire', () => {
+  it('the relayed request comes on the call\'s SSE stream under a proxy id; the answer is a POST (202); a stray answer is accepted and ignored', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    const stray = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 'nobody-asked', result: {} }) });
+    expect(stray.status).toBe(202);
+
+    const res = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'evh/trigger-sampling-request', arguments: { prompt: 'wire', maxTokens: 5 } } }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const events: any[] = [];
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const data = buffer.slice(0, cut).split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        buffer = buffer.slice(cut + 2);
+        if (!data) continue;
+        const msg = JSON.parse(data);
+        events.push(msg);
+        if (msg.method === 'sampling/createMessage') {
+          expect(String(msg.id)).toMatch(/^~s/);
+          const answer = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { model: 'm', role: 'assistant', content: { type: 'text', text: 'wired' } } }) });
+          expect(answer.status).toBe(202);
+        }
+      }
+    }
+    expect(events.map((e) => e.method ?? `result:${e.id}`)).toEqual(['sampling/createMessage', 'result:7']);
+    expect(JSON.stringify(events[1].result)).toContain('wired');
+  });
+});
