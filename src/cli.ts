@@ -137,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { url } = await relay.listen();
+  for (const w of configWarnings(config)) log.warn(w);
   log.info({ backends: relay.backends.map((b) => `${b.name}:${b.state}`).join(','), stages: relay.stages.join(',') || 'none' }, `listening on ${url}`);
   // The ready line is part of the CLI contract: print it even when info logs are off.
   if (!log.isLevelEnabled('info')) process.stderr.write(`listening on ${url}\n`);

@@ -109,6 +109,16 @@ const mirror = z
 
 const security = z.object({ admin_token: nonEmpty.optional(), max_argument_size: positiveInt.optional() }).strict();
 
+const scopedToken = z.object({ token: nonEmpty, allow_tools: z.array(nonEmpty).optional(), deny_tools: z.array(nonEmpty).optional() }).strict();
+/** Inbound authentication of MCP clients (the mcp-proxy `[auth]` table; type "bearer" only). */
+const auth = z
+  .object({
+    type: z.literal('bearer'),
+    tokens: z.array(nonEmpty).default([]),
+    scoped_tokens: z.array(scopedToken).default([]),
+  })
+  .strict();
+
 const compositeTool = z
   .object({
     name: nonEmpty,
@@ -133,6 +143,7 @@ export const configSchema = z
     composite_tools: z.array(compositeTool).default([]),
     mirror: mirror.prefault({}),
     security: security.prefault({}),
+    auth: auth.optional(),
     observability: observability.prefault({}),
   })
   .strict();

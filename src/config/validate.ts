@@ -44,6 +44,7 @@ export function validateConfig(cfg: RelayConfig, file: string): void {
     validateShaping(b, label, fail);
   });
   validateComposites(cfg, byName, fail);
+  validateAuth(cfg, fail);
 
   cfg.mirror.ignore_paths.forEach((p, i) => {
     try {
@@ -116,6 +117,34 @@ function validateShaping(b: BackendConfig, label: string, fail: (m: string) => n
   }
 }
 
+function validateAuth(cfg: RelayConfig, fail: (m: string) => never): void {
+  const auth = cfg.auth;
+  if (!auth) return;
+  if (auth.tokens.length + auth.scoped_tokens.length === 0) fail('[auth] type = "bearer" needs at least one entry in `tokens` or `[[auth.scoped_tokens]]`');
+  const seen = new Set<string>();
+  const once = (token: string, where: string): void => {
+    // never echo the token itself
+    if (seen.has(token)) fail(`${where}: the same token appears twice in [auth] (tokens and scoped_tokens must all differ)`);
+    seen.add(token);
+  };
+  auth.tokens.forEach((t, i) => once(t, `key \`tokens\` in [auth], entry #${i + 1}`));
+  auth.scoped_tokens.forEach((s, i) => {
+    const where = `[[auth.scoped_tokens]] #${i + 1}`;
+    once(s.token, where);
+    if (s.allow_tools?.length && s.deny_tools?.length) fail(`${where}: set \`allow_tools\` or \`deny_tools\`, not both`);
+    if (!s.allow_tools?.length && !s.deny_tools?.length) fail(`${where}: a scoped token needs \`allow_tools\` or \`deny_tools\` (put an unrestricted token in \`tokens\`)`);
+    for (const key of ['allow_tools', 'deny_tools'] as const) {
+      s[key]?.forEach((p, j) => {
+        try {
+          compilePattern(p);
+        } catch (err) {
+          fail(`${where}: key \`${key}\`, entry #${j + 1}: invalid pattern: ${(err as Error).message}`);
+        }
+      });
+    }
+  });
+}
+
 function validateComposites(cfg: RelayConfig, byName: Map<string, BackendConfig>, fail: (m: string) => never): void {
   const sep = cfg.proxy.separator;
   const names = new Set(cfg.composite_tools.map((c) => c.name));
@@ -165,6 +194,7 @@ export function configWarnings(cfg: RelayConfig): string[] {
   }
   if (cfg.proxy.listen.host !== '127.0.0.1' && cfg.proxy.listen.host !== 'localhost' && cfg.proxy.listen.host !== '::1') {
     if (!cfg.security.admin_token) out.push(`proxy.listen.host = "${cfg.proxy.listen.host}" exposes the proxy beyond loopback and security.admin_token is not set: /admin/* (except /admin/health) answers loopback peers only.`);
+    if (!cfg.auth) out.push(`proxy.listen.host = "${cfg.proxy.listen.host}" exposes the proxy beyond loopback and there is no [auth]: anyone who can reach it can call every backend's tools.`);
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { parseResult, type Reply } from '../backends/backend.js';
 import type { ToolIO, VirtualTools } from '../tools/virtual.js';
 import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, requestText, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../util/jsonrpc.js';
 import type { Session, SessionStore } from './session.js';
+import { notAuthorized, type Principal } from './auth.js';
 
 const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
 /** Server→client requests one session may have outstanding (a backend cannot flood a client). */
@@ -38,6 +39,8 @@ export class Dispatcher {
   readonly #cfg: RelayConfig;
   readonly #virtual: VirtualTools;
   readonly #io: ToolIO;
+  /** A scoped token's view of the virtual-tool IO, built once per token. */
+  readonly #scopedIo = new WeakMap<Principal, ToolIO>();
   readonly #subscribers = new Map<string, Set<Session>>();
   #askSeq = 0;
 
@@ -58,9 +61,10 @@ export class Dispatcher {
    * Answers initialize: opens a session in `store` (with its cleanup wired) at the
    * negotiated protocol version, and returns it with the InitializeResult.
    */
-  startSession(store: SessionStore, params: Record<string, unknown> | undefined): { session: Session; result: Record<string, unknown> } {
+  startSession(store: SessionStore, params: Record<string, unknown> | undefined, principal?: Principal): { session: Session; result: Record<string, unknown> } {
     const { version, result } = this.#initializeResult(params);
     const session = store.create(version);
+    session.principal = principal;
     session.onClose = () => this.forgetSession(session);
     const declared = params?.capabilities;
     if (declared && typeof declared === 'object' && !Array.isArray(declared)) {
@@ -90,7 +94,11 @@ export class Dispatcher {
     const id = idJson(msg.id);
     try {
       const list = LIST_METHODS.get(msg.method);
-      if (list) return `{"jsonrpc":"2.0","id":${id},"result":${this.#catalog.page(list, msg.params?.cursor)}}`;
+      if (list) {
+        const page = this.#catalog.page(list, msg.params?.cursor);
+        const canCall = session.principal?.canCall;
+        return `{"jsonrpc":"2.0","id":${id},"result":${list === 'tools' && canCall ? this.#scopedToolPage(page, canCall) : page}}`;
+      }
       switch (msg.method) {
         case 'ping':
           return `{"jsonrpc":"2.0","id":${id},"result":{}}`;
@@ -136,10 +144,15 @@ export class Dispatcher {
   async #routed(session: Session, msg: JsonRpcRequest, id: string, notify?: NotifySink): Promise<string> {
     const method = msg.method as RoutedMethod;
     const params = msg.params ?? {};
+    const canCall = method === 'tools/call' ? session.principal?.canCall : undefined;
     if (method === 'tools/call' && this.#virtual.size) {
       const tool = this.#virtual.get(String(params.name));
-      if (tool) return this.#callVirtual(tool, params, id);
+      if (tool) {
+        if (canCall && !tool.scopeAware && !canCall(String(params.name))) throw notAuthorized(String(params.name));
+        return this.#callVirtual(tool, params, id, session.principal);
+      }
     }
+    if (canCall && !canCall(String(params.name))) throw notAuthorized(String(params.name));
     const { route, backendParams } = this.#resolve(method, params);
     if (method === 'resources/subscribe' || method === 'resources/unsubscribe') return this.#subscription(session, method, route, backendParams, id);
     const ticket: CancelTicket = {};
@@ -195,11 +208,40 @@ export class Dispatcher {
     return this.#answered(session, idJson(msg.id), answer);
   }
 
-  async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string): Promise<string> {
-    const out = await tool.call(argumentsObject(params.arguments, String(params.name)), this.#io);
+  async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string, principal: Principal | undefined): Promise<string> {
+    const out = await tool.call(argumentsObject(params.arguments, String(params.name)), this.#ioFor(principal));
     if ('result' in out) return resultText(id, out.result);
     const reply: Reply = out.reply;
     return swapId(reply.raw, reply.idText, id);
+  }
+
+  /** Virtual tools see only what the caller's token may call: discovery hides the rest, composite and call_tool targets outside it fail. */
+  #ioFor(principal: Principal | undefined): ToolIO {
+    const canCall = principal?.canCall;
+    if (!principal || !canCall) return this.#io;
+    let io = this.#scopedIo.get(principal);
+    if (!io) {
+      const base = this.#io;
+      io = {
+        catalog: base.catalog,
+        canCall,
+        callRoute: base.callRoute,
+        virtual: (name) => (canCall(name) ? base.virtual(name) : undefined),
+        resolveTool: (name) => {
+          if (!canCall(name)) throw notAuthorized(name);
+          return base.resolveTool(name);
+        },
+      };
+      this.#scopedIo.set(principal, io);
+    }
+    return io;
+  }
+
+  /** A tools/list page without the tools a scoped token may not call (discovery tools stay). */
+  #scopedToolPage(page: string, canCall: (tool: string) => boolean): string {
+    const result = JSON.parse(page) as { tools: { name: string }[] };
+    result.tools = result.tools.filter((t) => canCall(t.name) || this.#virtual.get(t.name)?.scopeAware === true);
+    return JSON.stringify(result);
   }
 
   /** resources/read: contents carry backend-local URIs; give the client the ones it can read again. */

@@ -18,6 +18,7 @@ import type { Logger } from '../util/log.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Session, SessionStore } from './session.js';
 import { isAllowedOrigin, isAllowedHost } from './origin.js';
+import { createAuthenticator, type Principal } from './auth.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
 
@@ -39,6 +40,7 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
   const { config, log } = opts;
   const mcpPath = config.proxy.http.path;
   const loopbackOnly = ['127.0.0.1', 'localhost', '::1'].includes(config.proxy.listen.host);
+  const authenticate = createAuthenticator(config);
   const streams = new Set<ServerResponse>();
   const keepalive = setInterval(() => {
     for (const s of streams) {
@@ -57,9 +59,11 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
       if (!isAllowedOrigin(req.headers.origin, config.proxy.http.allowed_origins)) throw new RelayError('ORIGIN_FORBIDDEN', `Origin ${req.headers.origin} is not allowed`);
       if (loopbackOnly && !isAllowedHost(req.headers.host, config.proxy.http.allowed_origins)) throw new RelayError('ORIGIN_FORBIDDEN', `Host ${req.headers.host} is not allowed for a loopback listener`);
       if (path === mcpPath) {
-        if (req.method === 'POST') return void handlePost(req, res).catch((err: unknown) => fail(res, err));
-        if (req.method === 'GET') return handleGet(req, res);
-        if (req.method === 'DELETE') return handleDelete(req, res);
+        // [auth]: before anything is read or parsed
+        const principal = authenticate?.(req);
+        if (req.method === 'POST') return void handlePost(req, res, principal).catch((err: unknown) => fail(res, err));
+        if (req.method === 'GET') return handleGet(req, res, principal);
+        if (req.method === 'DELETE') return handleDelete(req, res, principal);
         res.setHeader('allow', 'GET, POST, DELETE');
         throw new RelayError('METHOD_NOT_ALLOWED', `HTTP ${req.method} is not allowed on ${mcpPath}`);
       }
@@ -72,11 +76,12 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
   server.on('close', () => clearInterval(keepalive));
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  function session(req: IncomingMessage): Session {
+  function session(req: IncomingMessage, principal: Principal | undefined): Session {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid !== 'string' || sid === '') throw new RelayError('SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required');
     const s = opts.sessions.get(sid);
-    if (!s) throw new RelayError('SESSION_NOT_FOUND', 'Session not found; initialize a new session', { sessionId: sid });
+    // a session opened with another token looks exactly like an unknown one
+    if (!s || s.principal !== principal) throw new RelayError('SESSION_NOT_FOUND', 'Session not found; initialize a new session', { sessionId: sid });
     return s;
   }
 
@@ -87,7 +92,7 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     }
   }
 
-  async function handlePost(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handlePost(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): Promise<void> {
     const type = req.headers['content-type'];
     if (!type || !type.includes('application/json')) throw new RelayError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type: Content-Type must be application/json');
     const accept = req.headers.accept ?? '*/*';
@@ -101,11 +106,11 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     } catch {
       throw new RelayError('PARSE_ERROR', 'Parse error: the body is not valid JSON');
     }
-    if (Array.isArray(parsed)) return handleBatch(req, res, parsed);
+    if (Array.isArray(parsed)) return handleBatch(req, res, parsed, principal);
     const kind = classify(parsed);
     const msg = parsed as JsonRpcMessage;
-    if (kind === 'request' && (msg as JsonRpcRequest).method === 'initialize') return handleInitialize(req, res, msg as JsonRpcRequest);
-    const s = session(req);
+    if (kind === 'request' && (msg as JsonRpcRequest).method === 'initialize') return handleInitialize(req, res, msg as JsonRpcRequest, principal);
+    const s = session(req, principal);
     checkVersion(req);
     if (kind === 'notification') {
       opts.dispatcher.notification(s, msg as JsonRpcNotification);
@@ -135,17 +140,17 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     else sendJson(res, 200, json);
   }
 
-  function handleInitialize(req: IncomingMessage, res: ServerResponse, msg: JsonRpcRequest): void {
+  function handleInitialize(req: IncomingMessage, res: ServerResponse, msg: JsonRpcRequest, principal: Principal | undefined): void {
     if (req.headers['mcp-session-id'] !== undefined) throw new RelayError('INVALID_REQUEST', 'Bad Request: initialize must not carry Mcp-Session-Id (the session is already initialized)');
-    const { session: s, result } = opts.dispatcher.startSession(opts.sessions, msg.params);
+    const { session: s, result } = opts.dispatcher.startSession(opts.sessions, msg.params, principal);
     res.setHeader('mcp-session-id', s.id);
-    log.debug({ session: s.id, version: s.protocolVersion, client: (msg.params?.clientInfo as Record<string, unknown> | undefined)?.name }, 'session initialized');
+    log.debug({ session: s.id, version: s.protocolVersion, client: (msg.params?.clientInfo as Record<string, unknown> | undefined)?.name, token: principal?.label }, 'session initialized');
     sendJson(res, 200, resultText(idJson(msg.id), result));
   }
 
-  async function handleBatch(req: IncomingMessage, res: ServerResponse, batch: unknown[]): Promise<void> {
+  async function handleBatch(req: IncomingMessage, res: ServerResponse, batch: unknown[], principal: Principal | undefined): Promise<void> {
     if (batch.length === 0) throw new RelayError('INVALID_REQUEST', 'Invalid Request: empty batch');
-    const s = session(req);
+    const s = session(req, principal);
     checkVersion(req);
     if (s.protocolVersion !== '2025-03-26') throw new RelayError('BATCH_NOT_ALLOWED', `JSON-RPC batches are not allowed in protocol version ${s.protocolVersion}`);
     if (batch.length > config.proxy.http.max_batch) throw new RelayError('BATCH_TOO_LARGE', `Batch of ${batch.length} messages exceeds proxy.http.max_batch (${config.proxy.http.max_batch})`);
@@ -169,10 +174,10 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     sendJson(res, 200, `[${out.join(',')}]`);
   }
 
-  function handleGet(req: IncomingMessage, res: ServerResponse): void {
+  function handleGet(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
     const accept = req.headers.accept ?? '';
     if (!accept.includes('text/event-stream')) throw new RelayError('NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
-    const s = session(req);
+    const s = session(req, principal);
     checkVersion(req);
     if (s.push) throw new RelayError('STREAM_CONFLICT', 'Conflict: this session already has a GET stream');
     res.writeHead(200, SSE_HEADERS);
@@ -200,8 +205,8 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     s.closeStream = end;
   }
 
-  function handleDelete(req: IncomingMessage, res: ServerResponse): void {
-    const s = session(req);
+  function handleDelete(req: IncomingMessage, res: ServerResponse, principal: Principal | undefined): void {
+    const s = session(req, principal);
     opts.sessions.delete(s.id);
     res.writeHead(200).end();
   }
@@ -212,6 +217,9 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
       return;
     }
     const status = err instanceof RelayError ? err.httpStatus : 500;
+    if (err instanceof RelayError && (err.code === 'AUTH_REQUIRED' || err.code === 'AUTH_INVALID')) {
+      res.setHeader('www-authenticate', err.code === 'AUTH_INVALID' ? 'Bearer realm="mcp-relay", error="invalid_token"' : 'Bearer realm="mcp-relay"');
+    }
     if (status >= 500) log.error({ err: err instanceof Error ? err.stack : String(err) }, 'request failed');
     sendJson(res, status, errorText('null', toRpcError(err)));
   }

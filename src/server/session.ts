@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { CancelTicket, ServerRequestAnswer } from '../backends/backend.js';
 import { RelayError } from '../errors.js';
 import type { Route } from '../catalog/catalog.js';
+import type { Principal } from './auth.js';
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
@@ -21,6 +22,8 @@ export class Session {
   readonly subscriptions = new Map<string, Route>();
   lastSeen = Date.now();
   logLevel = 0;
+  /** The token the session was opened with ([auth]); only that token may use it. */
+  principal: Principal | undefined;
   /** What the client declared at initialize (decides which server→client requests it is asked). */
   clientCapabilities: Record<string, unknown> = {};
   /** The server→client methods this client may be asked: [proxy] client_features it declared. */

@@ -70,10 +70,12 @@ export function searchTools(config: RelayConfig, catalog: () => Catalog): Virtua
         inputSchema: { type: 'object', properties: { query: { type: 'string', description: 'What you want to do' }, top_k: { type: 'integer', minimum: 1, maximum: 50, description: 'How many matches (default 10)' } }, required: ['query'] },
         annotations: { readOnlyHint: true },
       },
-      async call(args) {
+      scopeAware: true,
+      async call(args, io) {
         const query = requireString(args, 'query', name('search_tools'));
         const topK = typeof args.top_k === 'number' && args.top_k >= 1 ? Math.min(50, Math.floor(args.top_k)) : 10;
-        const hits = index.get().search.search(query).slice(0, topK);
+        const allowed = io.canCall;
+        const hits = (allowed ? index.get().search.search(query, { filter: (h) => allowed(h.id as string) }) : index.get().search.search(query)).slice(0, topK);
         const matches = hits.map((h) => ({ name: h.id as string, description: h.description as string, score: Math.round(h.score * 1000) / 1000 }));
         return textResult(JSON.stringify({ matches }, null, 2), { matches });
       },
@@ -85,9 +87,10 @@ export function searchTools(config: RelayConfig, catalog: () => Catalog): Virtua
         inputSchema: { type: 'object', properties: {} },
         annotations: { readOnlyHint: true },
       },
-      async call() {
+      scopeAware: true,
+      async call(_args, io) {
         const counts = new Map<string, number>();
-        for (const d of index.get().docs.values()) counts.set(d.namespace, (counts.get(d.namespace) ?? 0) + 1);
+        for (const [id, d] of index.get().docs) if (!io.canCall || io.canCall(id)) counts.set(d.namespace, (counts.get(d.namespace) ?? 0) + 1);
         const categories = [...counts].map(([namespace, tools]) => ({ namespace, tools }));
         return textResult(JSON.stringify({ categories }, null, 2), { categories });
       },
@@ -100,6 +103,7 @@ export function searchTools(config: RelayConfig, catalog: () => Catalog): Virtua
         description: 'Call a tool found with search_tools, by its full name, with its arguments.',
         inputSchema: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'object' } }, required: ['name'] },
       },
+      scopeAware: true,
       async call(args, io) {
         const target = requireString(args, 'name', name('call_tool'));
         const targetArgs = argumentsObject(args.arguments, target);

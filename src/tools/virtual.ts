@@ -16,6 +16,11 @@ export type VirtualOutcome = { reply: Reply } | { result: Record<string, unknown
 
 export interface VirtualTool {
   readonly item: Item;
+  /**
+   * Discovery tools (search mode) apply the caller's token scope themselves (they show
+   * and call only what it allows), so a scoped token may always call them.
+   */
+  readonly scopeAware?: boolean;
   call(args: Record<string, unknown>, io: ToolIO): Promise<VirtualOutcome>;
 }
 
@@ -26,6 +31,8 @@ export interface ToolIO {
   /** Resolves a client-facing tool name to a route, or throws the error a direct call would get. */
   resolveTool(name: string): Route;
   virtual(name: string): VirtualTool | undefined;
+  /** The caller's token scope ([[auth.scoped_tokens]]); undefined when unrestricted. */
+  readonly canCall?: (tool: string) => boolean;
 }
 
 export class VirtualTools {

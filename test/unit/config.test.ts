@@ -169,7 +169,7 @@ describe('config: keys of the mcp-proxy format that are not implemented', () => 
     ['retry', STDIO + `[backends.retry]\nmax_retries = 2\n`, '[[backends]] #1 (name = "files")'],
     ['failover_for', STDIO + HTTP + `failover_for = "files"\n`, '[[backends]] #2 (name = "web")'],
     ['circuit_breaker', STDIO + `[backends.circuit_breaker]\nminimum_calls = 5\n`, '[[backends]] #1 (name = "files")'],
-    ['auth', `[auth]\ntype = "bearer"\ntokens = ["t"]\n` + STDIO, 'the top level'],
+    ['role_mapping', `[auth]\ntype = "bearer"\ntokens = ["t"]\n[auth.role_mapping]\nclaim = "x"\n` + STDIO, '[auth]'],
     ['cache', `[cache]\nbackend = "memory"\n` + STDIO, 'the top level'],
     ['hot_reload', `[proxy]\nhot_reload = true\n` + STDIO, '[proxy]'],
     ['rate_limit', `[proxy.rate_limit]\nrequests = 5\n` + STDIO, '[proxy]'],
@@ -190,6 +190,27 @@ describe('config: keys of the mcp-proxy format that are not implemented', () => 
     expect(msg).toContain('`transport` in [[backends]] #1 (name = "x")');
     expect(msg).toContain('[[backends]] #1 (name = "x")');
     expect(msg).toMatch(/"stdio"\|"http"/);
+  });
+  describe('[auth]', () => {
+    it('loads bearer tokens and scoped tokens (drop-in with mcp-proxy), with ${VAR} tokens', () => {
+      const cfg = load(`[auth]\ntype = "bearer"\ntokens = ["\${T}"]\n[[auth.scoped_tokens]]\ntoken = "s1"\nallow_tools = ["files/*"]\n` + STDIO, { T: 'from-env' });
+      expect(cfg.auth).toEqual({ type: 'bearer', tokens: ['from-env'], scoped_tokens: [{ token: 's1', allow_tools: ['files/*'] }] });
+    });
+    it('says jwt and oauth are not implemented yet, and so are roles', () => {
+      expect(errorOf(`[auth]\ntype = "jwt"\nissuer = "x"\n` + STDIO)).toContain('[auth] type = "jwt" is not implemented yet in mcp-relay (supported: "bearer")');
+      expect(errorOf(`[auth]\ntype = "oauth"\n` + STDIO)).toContain('type = "oauth" is not implemented yet');
+      expect(errorOf(`[auth]\ntype = "bearer"\ntokens = ["a"]\nroles = []\n` + STDIO)).toContain('key `roles` in [auth] belongs to the mcp-proxy config format but mcp-relay does not implement it yet');
+    });
+    it('refuses an [auth] that lets nobody in, a repeated token, and scopes that are both or neither, without echoing tokens', () => {
+      expect(errorOf(`[auth]\ntype = "bearer"\n` + STDIO)).toContain('needs at least one entry in `tokens` or `[[auth.scoped_tokens]]`');
+      const dup = errorOf(`[auth]\ntype = "bearer"\ntokens = ["secret-1"]\n[[auth.scoped_tokens]]\ntoken = "secret-1"\ndeny_tools = ["x"]\n` + STDIO);
+      expect(dup).toContain('[[auth.scoped_tokens]] #1: the same token appears twice');
+      expect(dup).not.toContain('secret-1');
+      expect(errorOf(`[auth]\ntype = "bearer"\n[[auth.scoped_tokens]]\ntoken = "a"\nallow_tools = ["x"]\ndeny_tools = ["y"]\n` + STDIO)).toContain('set `allow_tools` or `deny_tools`, not both');
+      expect(errorOf(`[auth]\ntype = "bearer"\n[[auth.scoped_tokens]]\ntoken = "a"\n` + STDIO)).toContain('needs `allow_tools` or `deny_tools`');
+      expect(errorOf(`[auth]\ntype = "bearer"\n[[auth.scoped_tokens]]\ntoken = "a"\nallow_tools = ["re:("]\n` + STDIO)).toContain('key `allow_tools`, entry #1: invalid pattern');
+      expect(errorOf(`[auth]\ntype = "bearer"\ntokens = ["a"]\nheader = "X-Key"\n` + STDIO)).toContain('header');
+    });
   });
   it('client_features defaults to all three and accepts a subset or none', () => {
     expect(load(STDIO).proxy.client_features).toEqual(['sampling', 'elicitation', 'roots']);
@@ -426,6 +447,7 @@ describe('config: warnings', () => {
   it('warns about a non-loopback host without admin token', () => {
     const w = configWarnings(load(`[proxy]\nseparator = "."\n[proxy.listen]\nhost = "0.0.0.0"\n` + STDIO));
     expect(w.join('\n')).toContain('proxy.listen.host = "0.0.0.0"');
-    expect(configWarnings(load(`[proxy]\nseparator = "."\n[proxy.listen]\nhost = "0.0.0.0"\n[security]\nadmin_token = "t"\n` + STDIO))).toEqual([]);
+    expect(w.join('\n')).toContain('there is no [auth]: anyone who can reach it can call every backend');
+    expect(configWarnings(load(`[proxy]\nseparator = "."\n[proxy.listen]\nhost = "0.0.0.0"\n[security]\nadmin_token = "t"\n[auth]\ntype = "bearer"\ntokens = ["a"]\n` + STDIO))).toEqual([]);
   });
 });
