@@ -2,8 +2,10 @@
  * The Backend contract and the behaviour every connector shares:
  * - a supervisor: connect, and on failure or loss retry with capped, jittered
  *   exponential backoff; requests fail fast with BACKEND_UNAVAILABLE meanwhile;
- * - the MCP initialize handshake (the proxy is the client, with no client
- *   capabilities: server→client requests are answered locally);
+ * - the MCP initialize handshake (the proxy is the client, declaring the
+ *   [proxy] client_features capabilities);
+ * - server→client requests: relayed to the client behind the call they belong to
+ *   (sampling, elicitation, roots), else answered locally;
  * - id minting ("~r" + counter, so many client sessions share one backend
  *   session safely) and progress-token remapping.
  * Connectors (stdio.ts, http.ts) only move bytes. test/contract/ runs one suite
@@ -51,6 +53,9 @@ export type ServerRequestRelay = (method: string, params: Record<string, unknown
  * `undefined` when the transport cannot tell (stdio).
  */
 export type Related = string | null | undefined;
+
+/** How long a request the proxy gave up on still counts as possibly running in a stdio backend. */
+const STALE_MS = 10 * 60_000;
 
 /** Server→client requests that are relayed to the client behind a call. */
 const RELAYED_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
@@ -118,6 +123,13 @@ export abstract class BaseBackend implements Backend {
   #progress = new Map<string, (params: Record<string, unknown>) => void>();
   /** Requests in flight whose client can answer server→client requests, by id text. */
   #relays = new Map<string, ServerRequestRelay>();
+  /**
+   * stdio only (the transport cannot say which call a server request belongs to): every
+   * request the backend may still be working on, by id text → when it was sent. Requests
+   * that timed out or were cancelled stay until the backend answers them (late) or
+   * STALE_MS passes, since the backend may still send requests on their behalf.
+   */
+  #outstanding: Map<string, number> | undefined;
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
 
@@ -126,6 +138,11 @@ export abstract class BaseBackend implements Backend {
     this.name = opts.name;
     this.timeoutMs = opts.timeoutMs;
     this.log = opts.log.child({ backend: opts.name });
+  }
+
+  /** Connectors whose transport cannot relate a server request to a call (stdio) call this once. */
+  protected trackOutstanding(): void {
+    this.#outstanding = new Map();
   }
 
   /** Opens the transport and runs the handshake; throws on failure. */
@@ -166,6 +183,22 @@ export abstract class BaseBackend implements Backend {
       sendParams = { ...params, _meta: rest };
     }
     let p = this.send(idText, requestText(idText, method, sendParams), opts);
+    const outstanding = this.#outstanding;
+    if (outstanding) {
+      outstanding.set(idText, Date.now());
+      p = p.then(
+        (reply) => {
+          outstanding.delete(idText);
+          return reply;
+        },
+        (err: unknown) => {
+          // a call the proxy gave up on may still be running in the backend
+          const abandoned = err instanceof RelayError && (err.code === 'BACKEND_TIMEOUT' || err.code === 'REQUEST_CANCELLED');
+          if (!abandoned) outstanding.delete(idText);
+          throw err;
+        },
+      );
+    }
     if (opts.onServerRequest) {
       this.#relays.set(idText, opts.onServerRequest);
       p = p.finally(() => this.#relays.delete(idText));
@@ -227,6 +260,8 @@ export abstract class BaseBackend implements Backend {
       this.opts.hooks?.onNotification?.(this, msg);
       return;
     }
+    // a late answer to a call the proxy gave up on: the backend is done with it
+    this.#outstanding?.delete(JSON.stringify((msg as JsonRpcResponse).id));
     this.log.debug({ id: (msg as JsonRpcResponse).id }, 'response for an unknown request id ignored');
   }
 
@@ -240,7 +275,7 @@ export abstract class BaseBackend implements Backend {
   #serverRequest(req: JsonRpcRequest, related: Related): void {
     const id = JSON.stringify(req.id);
     if (RELAYED_METHODS.has(req.method)) {
-      const relay = related ? this.#relays.get(related) : related === undefined && this.#relays.size === 1 ? this.#relays.values().next().value : undefined;
+      const relay = related ? this.#relays.get(related) : related === undefined ? this.#onlyCall() : undefined;
       if (relay) {
         relay(req.method, req.params).then(
           (answer) => this.post('result' in answer ? resultText(id, answer.result) : errorText(id, answer.error)),
@@ -259,9 +294,23 @@ export abstract class BaseBackend implements Backend {
     }
   }
 
+  /**
+   * stdio: the relay of the one request the backend may be working on, or undefined when
+   * there are several (including abandoned ones): refusing beats asking the wrong client.
+   */
+  #onlyCall(): ServerRequestRelay | undefined {
+    const outstanding = this.#outstanding;
+    if (!outstanding) return undefined;
+    const stale = Date.now() - STALE_MS;
+    for (const [id, at] of outstanding) if (at < stale) outstanding.delete(id);
+    if (outstanding.size !== 1) return undefined;
+    return this.#relays.get(outstanding.keys().next().value!);
+  }
+
   /** Connectors call this when the transport dies; schedules a reconnect. */
   protected connectionLost(reason: string): void {
     if (this.state === 'closed') return;
+    this.#outstanding?.clear();
     const wasReady = this.state === 'ready';
     this.lastError = reason;
     this.#setState('down');

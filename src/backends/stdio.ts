@@ -49,6 +49,8 @@ export class StdioBackend extends BaseBackend {
   constructor(opts: StdioBackendOptions) {
     super(opts);
     this.#cfg = opts;
+    // stdout carries no link between a server→client request and the call it serves
+    this.trackOutstanding();
   }
 
   protected async connect(): Promise<void> {

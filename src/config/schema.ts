@@ -40,7 +40,7 @@ const proxy = z
     tool_exposure: z.enum(['direct', 'search']).default('direct'),
     tool_discovery: z.boolean().default(false),
     /** Client capabilities declared to backends and relayed to the calling client (server→client requests). */
-    client_features: z.array(z.enum(['sampling', 'elicitation', 'roots'])).default(['sampling', 'elicitation', 'roots']),
+    client_features: z.array(z.enum(['sampling', 'elicitation', 'roots'])).default(['sampling', 'elicitation']),
     listen: listen.default({ host: DEFAULTS.host, port: DEFAULTS.port }),
     http: http.prefault({}),
   })

@@ -31,7 +31,7 @@ const LIST_METHODS = new Map<string, ListKind>([
   ['resources/templates/list', 'resourceTemplates'],
 ]);
 
-/** Receives request-scoped notifications (progress) while the request runs. */
+/** Receives what must reach the client before a request's reply: progress, and relayed server→client requests. */
 export type NotifySink = (json: string) => void;
 
 export class Dispatcher {
@@ -127,7 +127,10 @@ export class Dispatcher {
       const requestId = msg.params?.requestId;
       if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
       const reason = typeof msg.params?.reason === 'string' ? msg.params.reason : 'cancelled by client';
-      session.inflight.get(idJson(requestId))?.cancel?.(reason);
+      const key = idJson(requestId);
+      session.inflight.get(key)?.cancel?.(reason);
+      // the client gave up on a request the proxy relayed to it: the backend gets an error answer
+      this.#answered(session, key, { error: { code: -32603, message: `The client cancelled the request: ${reason}` } });
     }
     // notifications/initialized, roots/list_changed, progress: nothing to relay on shared backend sessions.
   }
@@ -161,9 +164,9 @@ export class Dispatcher {
     if (token !== undefined && notify) {
       opts.onProgress = (p) => notify(notificationText('notifications/progress', { ...p, progressToken: token }));
     }
-    let asked: string[] | undefined;
+    let asked: Set<string> | undefined;
     if (notify && session.askable.size) {
-      const mine: string[] = (asked = []);
+      const mine = (asked = new Set<string>());
       opts.onServerRequest = (m, p) => this.#askClient(session, m, p, notify, mine);
     }
     const ctx: CallContext = { method, route, params: backendParams, opts };
@@ -174,7 +177,13 @@ export class Dispatcher {
       return swapId(reply.raw, reply.idText, id);
     } finally {
       session.inflight.delete(id);
-      if (asked) for (const k of asked) this.#answered(session, k, { error: { code: -32603, message: 'The call ended before the client answered' } });
+      if (asked?.size) {
+        // the client may still be sampling or showing a form for a call that is over: tell it
+        for (const k of asked) {
+          this.#answered(session, k, { error: { code: -32603, message: 'The call ended before the client answered' } });
+          notify!(notificationText('notifications/cancelled', { requestId: JSON.parse(k) as string, reason: 'the call this request belonged to has ended' }));
+        }
+      }
     }
   }
 
@@ -183,15 +192,35 @@ export class Dispatcher {
    * own response stream, under an id of the proxy's; the client's answer comes back as a
    * POST (HTTP) or a line (stdio) and reaches `response`.
    */
-  #askClient(session: Session, method: string, params: Record<string, unknown> | undefined, notify: NotifySink, asked: string[]): Promise<ServerRequestAnswer> {
-    if (!session.askable.has(method)) return Promise.resolve({ error: { code: -32601, message: `The client did not declare the capability ${method} needs` } });
+  #askClient(session: Session, method: string, params: Record<string, unknown> | undefined, notify: NotifySink, asked: Set<string>): Promise<ServerRequestAnswer> {
+    if (!session.askable.has(method) || !this.#modeDeclared(session, method, params)) {
+      // the proxy told the backend it has roots: a client without them has none, which is an answer
+      if (method === 'roots/list') return Promise.resolve({ result: { roots: [] } });
+      return Promise.resolve({ error: { code: -32601, message: `The client did not declare the capability ${method} needs` } });
+    }
     if (session.asked.size >= MAX_ASKED_PER_SESSION) return Promise.resolve({ error: { code: -32603, message: `Too many requests awaiting this client's answer (${MAX_ASKED_PER_SESSION})` } });
     const idText = `"~s${(this.#askSeq++).toString(36)}"`;
     return new Promise((resolve) => {
-      session.asked.set(idText, resolve);
-      asked.push(idText);
+      session.asked.set(idText, (answer) => {
+        asked.delete(idText);
+        resolve(answer);
+      });
+      asked.add(idText);
       notify(requestText(idText, method, params));
     });
+  }
+
+  /**
+   * Elicitation has modes (2025-11-25): `{}` or `{form:{}}` accepts forms, `{url:{}}` URLs.
+   * A request in a mode the client did not declare is not sent to it.
+   */
+  #modeDeclared(session: Session, method: string, params: Record<string, unknown> | undefined): boolean {
+    if (method !== 'elicitation/create') return true;
+    const declared = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
+    const mode = typeof params?.mode === 'string' ? params.mode : 'form';
+    if (!declared || typeof declared !== 'object') return false;
+    if (Object.keys(declared).length === 0) return mode === 'form';
+    return declared[mode] !== undefined;
   }
 
   #answered(session: Session, idText: string, answer: ServerRequestAnswer): boolean {
@@ -204,7 +233,13 @@ export class Dispatcher {
 
   /** A client's answer to a relayed server→client request; false when nothing awaits it. */
   response(session: Session, msg: JsonRpcResponse): boolean {
-    const answer: ServerRequestAnswer = msg.error !== undefined ? { error: msg.error } : { result: msg.result ?? {} };
+    let answer: ServerRequestAnswer;
+    if (msg.error === undefined) answer = { result: msg.result ?? {} };
+    else {
+      const e = msg.error as unknown as Record<string, unknown> | null;
+      const valid = typeof e === 'object' && e !== null && typeof e.code === 'number' && typeof e.message === 'string';
+      answer = { error: valid ? msg.error : { code: -32603, message: 'The client answered with a malformed JSON-RPC error' } };
+    }
     return this.#answered(session, idJson(msg.id), answer);
   }
 

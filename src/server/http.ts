@@ -1,7 +1,8 @@
 /**
  * Streamable HTTP front end (MCP 2025-03-26, 2025-06-18, 2025-11-25) on node:http.
- *   POST  one message (or a batch on 2025-03-26) → JSON reply, or SSE when the
- *         request asked for progress (so progress can precede the result)
+ *   POST  one message (or a batch on 2025-03-26) → JSON reply, or SSE once something
+ *         must precede the result (progress, or a sampling/elicitation request relayed
+ *         from the backend to this client); a client's answers to those arrive as POSTs
  *   GET   the session's stream for server-initiated notifications
  *   DELETE ends the session
  * Checks, cheapest first: path → Origin/Host → method → headers → body size →
@@ -117,17 +118,24 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
       return void res.writeHead(202).end();
     }
     if (kind === 'response') {
-      // a client's answer to a relayed sampling/elicitation/roots request (unknown ids are dropped)
-      if (!opts.dispatcher.response(s, msg as JsonRpcResponse)) log.debug({ session: s.id, id: (msg as JsonRpcResponse).id }, 'response to no pending request ignored');
+      clientAnswer(s, msg as JsonRpcResponse);
       return void res.writeHead(202).end();
     }
     const request = msg as JsonRpcRequest;
-    if (!accept.includes('text/event-stream') && !accept.includes('*/*')) {
+    const progress = progressTokenOf(request.params) !== undefined;
+    // Only progress and relayed server→client requests need a stream; everything else is plain JSON.
+    if ((!progress && s.askable.size === 0) || (!accept.includes('text/event-stream') && !accept.includes('*/*'))) {
       return sendJson(res, 200, await opts.dispatcher.request(s, request));
     }
+    // A client that drops the connection before the reply has cancelled the call (and any
+    // question relayed to it on this stream with it).
+    const key = idJson(request.id);
+    res.on('close', () => {
+      if (!res.writableEnded) s.inflight.get(key)?.cancel?.('the client closed the connection');
+    });
     // The reply is JSON unless something must be sent before it (progress, or a request
     // relayed from the backend): then it becomes an SSE stream, opened at the first such message.
-    let sse = progressTokenOf(request.params) !== undefined;
+    let sse = progress;
     if (sse) res.writeHead(200, SSE_HEADERS);
     const json = await opts.dispatcher.request(s, request, (n) => {
       if (!sse) {
@@ -138,6 +146,11 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     });
     if (sse) res.end(sseMessage(json));
     else sendJson(res, 200, json);
+  }
+
+  /** A client's answer to a relayed sampling/elicitation/roots request (unknown ids are dropped). */
+  function clientAnswer(s: Session, msg: JsonRpcResponse): void {
+    if (!opts.dispatcher.response(s, msg)) log.debug({ session: s.id, id: msg.id }, 'response to no pending request ignored');
   }
 
   function handleInitialize(req: IncomingMessage, res: ServerResponse, msg: JsonRpcRequest, principal: Principal | undefined): void {
@@ -164,6 +177,7 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
         }
         const msg = m as JsonRpcMessage;
         if (kind === 'notification') opts.dispatcher.notification(s, msg as JsonRpcNotification);
+        if (kind === 'response') clientAnswer(s, msg as JsonRpcResponse);
         if (kind !== 'request') return undefined;
         if ((msg as JsonRpcRequest).method === 'initialize') return errorText(idJson((msg as JsonRpcRequest).id), toRpcError(new RelayError('INVALID_REQUEST', 'initialize must not be part of a batch')));
         return opts.dispatcher.request(s, msg as JsonRpcRequest);

@@ -15,6 +15,8 @@ import { CLI, connect, EVERYTHING, eventually, startProxy, tempFile, type ProxyH
 import { startEverythingHttp } from '../helpers/everything.js';
 
 let proxy: ProxyHandle;
+/** The same HTTP backend with a 1 s [backends.timeout], for calls that end while the client is being asked. */
+let shortProxy: ProxyHandle;
 let everythingHttp: Awaited<ReturnType<typeof startEverythingHttp>>;
 const clients: Client[] = [];
 
@@ -49,6 +51,7 @@ name = "evh"
 transport = "http"
 url = "${everythingHttp.url}"
 `);
+  shortProxy = await startProxy(`[[backends]]\nname = "evh"\ntransport = "http"\nurl = "${everythingHttp.url}"\n[backends.timeout]\nseconds = 1\n`);
   // server-everything adds its capability-gated tools after initialize and announces them
   const probe = await connect(proxy.url);
   clients.push(probe);
@@ -60,7 +63,7 @@ url = "${everythingHttp.url}"
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
-  await proxy?.stop();
+  await Promise.allSettled([proxy?.stop(), shortProxy?.stop()]);
   everythingHttp?.stop();
 });
 
@@ -101,6 +104,60 @@ describe('sampling relayed to the calling client', () => {
   });
 });
 
+describe('never the wrong client', () => {
+  it('stdio: while another client\'s call is in flight on the same child, the request is refused, not guessed', async () => {
+    const busy = await assistant('busy');
+    const asker = await assistant('asker');
+    let started!: () => void;
+    const progressed = new Promise<void>((r) => (started = r));
+    const long = busy.client.callTool({ name: 'ev/trigger-long-running-operation', arguments: { duration: 3, steps: 30 } }, undefined, { onprogress: () => started(), timeout: 30_000 });
+    await progressed; // the child is working on busy's call
+    const r = await asker.client.callTool({ name: 'ev/trigger-sampling-request', arguments: { prompt: 'whose?', maxTokens: 5 } });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain('not relayed');
+    await long;
+    expect(busy.prompts).toHaveLength(0);
+    expect(asker.prompts).toHaveLength(0);
+    // once the child is idle again, the same call is relayed
+    const again = await asker.client.callTool({ name: 'ev/trigger-sampling-request', arguments: { prompt: 'now?', maxTokens: 5 } });
+    expect(text(again)).toContain('asker');
+  });
+
+  it('a client that declared only URL-mode elicitation is not sent a form', async () => {
+    const client = new Client({ name: 'url-only', version: '1.0.0' }, { capabilities: { elicitation: { url: {} } } });
+    let asked = 0;
+    client.setRequestHandler(ElicitRequestSchema, async () => {
+      asked++;
+      return { action: 'decline' };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url)));
+    clients.push(client);
+    const r = await client.callTool({ name: 'evh/trigger-elicitation-request', arguments: {} });
+    expect(r.isError).toBe(true);
+    expect(asked).toBe(0);
+  });
+
+  it('when the call ends before the client answers, the client is told to stop (notifications/cancelled)', async () => {
+    const client = new Client({ name: 'slow-thinker', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    let aborted = false;
+    client.setRequestHandler(CreateMessageRequestSchema, (_req, extra) => new Promise((_resolve, reject) => {
+      extra.signal.addEventListener('abort', () => {
+        aborted = true;
+        reject(new Error('aborted'));
+      });
+    }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(shortProxy.url)));
+    clients.push(client);
+    await eventually(async () => (await client.listTools()).tools.some((t) => t.name === 'evh/trigger-sampling-request'), 'the sampling tool to be listed', 30_000);
+    const e = await client.callTool({ name: 'evh/trigger-sampling-request', arguments: { prompt: 'think', maxTokens: 5 } }).then(
+      () => undefined,
+      (err: { code: number }) => err,
+    );
+    expect(e?.code).toBe(-32011); // BACKEND_TIMEOUT
+    await eventually(() => aborted, 'the client handler to be aborted');
+  });
+});
+
 describe('elicitation relayed to the calling client', () => {
   it('the client declines; the tool reports the decline', async () => {
     const { client } = await assistant('elicit');
@@ -124,16 +181,19 @@ describe('through the stdio front end (mcp-relay --stdio)', () => {
 });
 
 describe('on the wire', () => {
-  it('the relayed request comes on the call\'s SSE stream under a proxy id; the answer is a POST (202); a stray answer is accepted and ignored', async () => {
+  it.each([
+    ['2025-11-25', 'a POST'],
+    ['2025-03-26', 'a batch'],
+  ])('%s: the relayed request comes on the call\'s SSE stream under a proxy id; the answer is %s (202); a stray answer is ignored', async (version, how) => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     const init = await fetch(proxy.url, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }),
     });
     const sid = init.headers.get('mcp-session-id')!;
     await init.text();
-    const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': version };
     await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
     const stray = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 'nobody-asked', result: {} }) });
     expect(stray.status).toBe(202);
@@ -158,12 +218,40 @@ describe('on the wire', () => {
         events.push(msg);
         if (msg.method === 'sampling/createMessage') {
           expect(String(msg.id)).toMatch(/^~s/);
-          const answer = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { model: 'm', role: 'assistant', content: { type: 'text', text: 'wired' } } }) });
+          const reply = { jsonrpc: '2.0', id: msg.id, result: { model: 'm', role: 'assistant', content: { type: 'text', text: 'wired' } } };
+          const answer = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify(how === 'a batch' ? [reply] : reply) });
           expect(answer.status).toBe(202);
         }
       }
     }
     expect(events.map((e) => e.method ?? `result:${e.id}`)).toEqual(['sampling/createMessage', 'result:7']);
     expect(JSON.stringify(events[1].result)).toContain('wired');
+  });
+});
+
+describe('a malformed answer', () => {
+  it('an error that is not a JSON-RPC error object reaches the backend as a valid error', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }) });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    const res = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'evh/trigger-sampling-request', arguments: { prompt: 'bad', maxTokens: 5 } } }) });
+    const body = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let answered = false;
+    for (;;) {
+      const { value, done } = await body.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      const m = /"method":"sampling\/createMessage"[^\n]*"id":("~s[0-9a-z]+")|"id":("~s[0-9a-z]+")[^\n]*"method":"sampling\/createMessage"/.exec(text);
+      if (m && !answered) {
+        answered = true;
+        await fetch(proxy.url, { method: 'POST', headers: h, body: `{"jsonrpc":"2.0","id":${m[1] ?? m[2]},"error":null}` });
+      }
+    }
+    expect(answered).toBe(true);
+    expect(text).toContain('malformed JSON-RPC error');
   });
 });

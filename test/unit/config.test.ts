@@ -212,8 +212,8 @@ describe('config: keys of the mcp-proxy format that are not implemented', () => 
       expect(errorOf(`[auth]\ntype = "bearer"\ntokens = ["a"]\nheader = "X-Key"\n` + STDIO)).toContain('header');
     });
   });
-  it('client_features defaults to all three and accepts a subset or none', () => {
-    expect(load(STDIO).proxy.client_features).toEqual(['sampling', 'elicitation', 'roots']);
+  it('client_features defaults to sampling and elicitation (roots is opt-in) and accepts a subset or none', () => {
+    expect(load(STDIO).proxy.client_features).toEqual(['sampling', 'elicitation']);
     expect(load(`[proxy]\nclient_features = ["sampling"]\n` + STDIO).proxy.client_features).toEqual(['sampling']);
     expect(load(`[proxy]\nclient_features = []\n` + STDIO).proxy.client_features).toEqual([]);
   });
