@@ -54,6 +54,12 @@ export type ServerRequestRelay = (method: string, params: Record<string, unknown
  */
 export type Related = string | null | undefined;
 
+/**
+ * Requests a server may send server→client requests on behalf of (a client's call); the
+ * proxy's own list fetches and subscriptions are not counted as outstanding work.
+ */
+const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
+
 /** How long a request the proxy gave up on still counts as possibly running in a stdio backend. */
 const STALE_MS = 10 * 60_000;
 
@@ -125,7 +131,7 @@ export abstract class BaseBackend implements Backend {
   #relays = new Map<string, ServerRequestRelay>();
   /**
    * stdio only (the transport cannot say which call a server request belongs to): every
-   * request the backend may still be working on, by id text → when it was sent. Requests
+   * call (CALL_METHODS) the backend may still be working on, by id text → when it was sent. Requests
    * that timed out or were cancelled stay until the backend answers them (late) or
    * STALE_MS passes, since the backend may still send requests on their behalf.
    */
@@ -183,7 +189,7 @@ export abstract class BaseBackend implements Backend {
       sendParams = { ...params, _meta: rest };
     }
     let p = this.send(idText, requestText(idText, method, sendParams), opts);
-    const outstanding = this.#outstanding;
+    const outstanding = CALL_METHODS.has(method) ? this.#outstanding : undefined;
     if (outstanding) {
       outstanding.set(idText, Date.now());
       p = p.then(

@@ -20,6 +20,7 @@ import type { Dispatcher } from './dispatch.js';
 import type { Session, SessionStore } from './session.js';
 import { isAllowedOrigin, isAllowedHost } from './origin.js';
 import { createAuthenticator, type Principal } from './auth.js';
+import { ReplayLog } from './replay.js';
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string) => void;
 
@@ -193,22 +194,36 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
     if (!accept.includes('text/event-stream')) throw new RelayError('NOT_ACCEPTABLE', 'Not Acceptable: GET needs Accept: text/event-stream');
     const s = session(req, principal);
     checkVersion(req);
-    if (s.push) throw new RelayError('STREAM_CONFLICT', 'Conflict: this session already has a GET stream');
+    if (s.streamOpen) throw new RelayError('STREAM_CONFLICT', 'Conflict: this session already has a GET stream');
     res.writeHead(200, SSE_HEADERS);
-    res.flushHeaders();
+    const replay = (s.replay ??= new ReplayLog());
+    // What the client missed since the event it names, then a priming event (2025-11-25) so
+    // a client that has seen nothing yet still has an id to resume from.
+    const lastEventId = req.headers['last-event-id'];
+    let backlog = '';
+    if (typeof lastEventId === 'string') for (const e of replay.since(lastEventId)) backlog += sseMessage(e.json, e.id);
+    if (s.protocolVersion >= '2025-11-25') backlog += `id: ${replay.lastId}\ndata: \n\n`;
+    if (backlog) res.write(backlog);
+    else res.flushHeaders();
     streams.add(res);
     const push = (json: string): void => {
+      const id = replay.add(json);
       if (res.writableLength > MAX_STREAM_BACKLOG) {
         log.warn({ session: s.id }, 'GET stream client is not reading; closing the stream');
         res.destroy();
         return;
       }
-      res.write(sseMessage(json));
+      res.write(sseMessage(json, id));
     };
     s.push = push;
+    s.streamOpen = true;
     const done = (): void => {
       streams.delete(res);
-      if (s.push === push) s.push = undefined;
+      if (s.push === push) {
+        // keep logging for a client that reconnects with Last-Event-ID
+        s.push = (json) => void replay.add(json);
+        s.streamOpen = false;
+      }
       if (s.closeStream === end) s.closeStream = undefined;
     };
     const end = (): void => {

@@ -11,6 +11,7 @@ import type { CancelTicket, ServerRequestAnswer } from '../backends/backend.js';
 import { RelayError } from '../errors.js';
 import type { Route } from '../catalog/catalog.js';
 import type { Principal } from './auth.js';
+import type { ReplayLog } from './replay.js';
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
@@ -30,8 +31,15 @@ export class Session {
   readonly askable = new Set<string>();
   /** Server→client requests relayed to this client and awaiting its answer, by the id the proxy gave them. */
   readonly asked = new Map<string, (answer: ServerRequestAnswer) => void>();
-  /** Delivers a server→client message not tied to a request; undefined when nobody listens. */
+  /**
+   * Delivers a server→client message not tied to a request; undefined when nobody listens.
+   * With a resumable GET stream it stays set between connections (messages are logged for replay).
+   */
   push: ((json: string) => void) | undefined;
+  /** True while a stream for server messages is connected (GET stream, or stdout). */
+  streamOpen = false;
+  /** Messages for the GET stream, kept for Last-Event-ID replay (created by the first GET). */
+  replay: ReplayLog | undefined;
   /** Ends the open GET stream, if any (one at a time: the front end replaces it). */
   closeStream: (() => void) | undefined;
   onClose: (() => void) | undefined;
@@ -81,10 +89,10 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
-  /** Sessions with a stream for server messages (an HTTP GET stream, or stdout). */
+  /** Sessions with a connected stream for server messages (an HTTP GET stream, or stdout). */
   get streams(): number {
     let n = 0;
-    for (const s of this.#sessions.values()) if (s.push) n++;
+    for (const s of this.#sessions.values()) if (s.streamOpen) n++;
     return n;
   }
 
@@ -122,6 +130,6 @@ export class SessionStore {
 
   #expire(): void {
     const cutoff = Date.now() - this.#idleMs;
-    for (const [id, s] of this.#sessions) if (s.lastSeen < cutoff && s.inflight.size === 0 && !s.push) this.delete(id);
+    for (const [id, s] of this.#sessions) if (s.lastSeen < cutoff && s.inflight.size === 0 && !s.streamOpen) this.delete(id);
   }
 }

@@ -50,6 +50,7 @@ export function serveStdio(relay: Relay, input: NodeJS.ReadableStream = process.
       const started = relay.dispatcher.startSession(relay.sessions, req.params);
       session = started.session;
       session.push = write;
+      session.streamOpen = true;
       write(resultText(id, started.result));
       return;
     }

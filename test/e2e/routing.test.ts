@@ -276,6 +276,78 @@ describe('many clients', () => {
   });
 });
 
+describe('GET stream resumability (Last-Event-ID)', () => {
+  /** Reads SSE events (id, data) from a GET stream until `count` have arrived. */
+  async function events(res: Response, count: number): Promise<{ id?: string; data: string }[]> {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const out: { id?: string; data: string }[] = [];
+    let buffer = '';
+    while (out.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const lines = buffer.slice(0, cut).split('\n');
+        buffer = buffer.slice(cut + 2);
+        if (lines.every((l) => l.startsWith(':'))) continue; // keep-alive comment
+        const id = lines.find((l) => l.startsWith('id:'))?.slice(3).trim();
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        out.push({ ...(id !== undefined ? { id } : {}), data });
+      }
+    }
+    await reader.cancel().catch(() => undefined);
+    return out;
+  }
+
+  it('replays what a reconnecting client missed, in order, after a priming event id', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'resumer', version: '1' } } }) });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const h = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25', accept: 'text/event-stream' };
+    const c = await client();
+    /** A GET on this session once the previous one is gone (409 while it is still open). */
+    const reopen = async (lastEventId: string): Promise<Response> =>
+      (await eventually(async () => {
+        const r = await fetch(proxy.url, { headers: { ...h, 'last-event-id': lastEventId } });
+        if (r.status === 200) return r;
+        expect(r.status).toBe(409);
+        await r.text();
+        return undefined;
+      }, 'the previous GET stream to close'))!;
+
+    // 1st connection: a priming event, then one list_changed
+    const first = await fetch(proxy.url, { headers: h });
+    expect(first.status).toBe(200);
+    const firstEvents = events(first, 2);
+    await c.callTool({ name: 'web/add_tool', arguments: { name: 'resume_a' } });
+    const [priming, seen] = await firstEvents;
+    expect(priming).toEqual({ id: expect.stringMatching(/^g\d+$/), data: '' });
+    expect(JSON.parse(seen!.data).method).toBe('notifications/tools/list_changed');
+    expect(seen!.id).toMatch(/^g\d+$/);
+
+    // disconnected: two more changes happen
+    await c.callTool({ name: 'web/add_tool', arguments: { name: 'resume_b' } });
+    await c.callTool({ name: 'web/add_tool', arguments: { name: 'resume_c' } });
+    await eventually(async () => (await allTools(c)).names.includes('web/resume_c'), 'the catalog to see resume_c');
+
+    // reconnect with Last-Event-ID: the missed messages come first, with later ids, then a new priming id
+    const second = await reopen(seen!.id!);
+    const replayed = await events(second, 3);
+    const num = (id?: string): number => Number(id!.slice(1));
+    expect(replayed.slice(0, 2).map((e) => JSON.parse(e.data).method)).toEqual(['notifications/tools/list_changed', 'notifications/tools/list_changed']);
+    expect(num(replayed[0]!.id)).toBeGreaterThan(num(seen!.id));
+    expect(num(replayed[1]!.id)).toBeGreaterThan(num(replayed[0]!.id));
+    expect(replayed[2]).toEqual({ id: replayed[1]!.id, data: '' });
+
+    // an id this session never issued replays nothing
+    const third = await reopen('g999999');
+    expect(await events(third, 1)).toEqual([{ id: replayed[1]!.id, data: '' }]);
+  });
+});
+
 describe('list_changed', () => {
   it('refreshes the aggregate and tells connected clients when a backend list changes', async () => {
     const streams = async (): Promise<number> => Number(/^mcp_relay_client_streams (\d+)$/m.exec(await (await fetch(`${proxy.base}/admin/metrics`)).text())?.[1]);
