@@ -25,6 +25,7 @@ Usage:
   mcp-relay --check --config F     validate F, print a summary and warnings, exit 0/1
   mcp-relay --stdio --config F     serve MCP over stdin/stdout (for desktop clients)
   mcp-relay try [URL]              list tools via a running proxy and call one
+                                   (MCP_RELAY_TOKEN=<token> for a proxy with [auth])
                                    (default URL http://127.0.0.1:8080/mcp)
 
 Options:
@@ -129,15 +130,17 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
+  const warnings = configWarnings(config); // before listening: the listener drops token plaintext
   await relay.startBackends();
   if (values.stdio) {
+    if (config.auth) log.warn('[auth] does not apply to --stdio: the stdio front end is a local process and every tool is reachable through it');
     log.info({ backends: relay.backends.length, stages: relay.stages }, 'serving MCP on stdio');
     await serveStdio(relay);
     stop('stdin closed');
     return 0;
   }
   const { url } = await relay.listen();
-  for (const w of configWarnings(config)) log.warn(w);
+  for (const w of warnings) log.warn(w);
   log.info({ backends: relay.backends.map((b) => `${b.name}:${b.state}`).join(','), stages: relay.stages.join(',') || 'none' }, `listening on ${url}`);
   // The ready line is part of the CLI contract: print it even when info logs are off.
   if (!log.isLevelEnabled('info')) process.stderr.write(`listening on ${url}\n`);

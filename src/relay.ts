@@ -157,7 +157,9 @@ export class Relay {
     }
     if (method === 'notifications/message' && params) {
       const json = notificationText(method, { ...params, logger: params.logger ? `${b.name}/${String(params.logger)}` : b.name });
-      this.sessions.broadcast(json, (s) => s.wantsLog(params.level));
+      // Backend logs are not tied to a caller and may describe other callers' calls: a
+      // scoped token ([auth]) does not get them.
+      this.sessions.broadcast(json, (s) => s.principal?.canCall === undefined && s.wantsLog(params.level));
       return;
     }
     this.log.debug({ backend: b.name, method }, 'backend notification not relayed');

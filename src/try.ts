@@ -8,7 +8,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 
 export async function tryProxy(url: string): Promise<number> {
   const client = new Client({ name: 'mcp-relay-try', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  // a proxy with [auth] needs a token: taken from the environment, never from argv (ps shows argv)
+  const token = process.env.MCP_RELAY_TOKEN;
+  const requestInit = token ? { headers: { authorization: `Bearer ${token}` } } : undefined;
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), requestInit ? { requestInit } : undefined));
   const info = client.getServerVersion();
   process.stdout.write(`connected to ${info?.name} ${info?.version} at ${url}\n`);
   let cursor: string | undefined;

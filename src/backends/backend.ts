@@ -60,9 +60,6 @@ export type Related = string | null | undefined;
  */
 const CALL_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
 
-/** How long a request the proxy gave up on still counts as possibly running in a stdio backend. */
-const STALE_MS = 10 * 60_000;
-
 /** Server→client requests that are relayed to the client behind a call. */
 const RELAYED_METHODS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
 
@@ -131,11 +128,11 @@ export abstract class BaseBackend implements Backend {
   #relays = new Map<string, ServerRequestRelay>();
   /**
    * stdio only (the transport cannot say which call a server request belongs to): every
-   * call (CALL_METHODS) the backend may still be working on, by id text → when it was sent. Requests
-   * that timed out or were cancelled stay until the backend answers them (late) or
-   * STALE_MS passes, since the backend may still send requests on their behalf.
+   * call (CALL_METHODS) the backend may still be working on, by id text. Calls that timed
+   * out or were cancelled stay until the backend answers them (late) or restarts, since it
+   * may still send requests on their behalf: relays then stop rather than risk the wrong client.
    */
-  #outstanding: Map<string, number> | undefined;
+  #outstanding: Set<string> | undefined;
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | undefined;
 
@@ -148,7 +145,7 @@ export abstract class BaseBackend implements Backend {
 
   /** Connectors whose transport cannot relate a server request to a call (stdio) call this once. */
   protected trackOutstanding(): void {
-    this.#outstanding = new Map();
+    this.#outstanding = new Set();
   }
 
   /** Opens the transport and runs the handshake; throws on failure. */
@@ -191,7 +188,7 @@ export abstract class BaseBackend implements Backend {
     let p = this.send(idText, requestText(idText, method, sendParams), opts);
     const outstanding = CALL_METHODS.has(method) ? this.#outstanding : undefined;
     if (outstanding) {
-      outstanding.set(idText, Date.now());
+      outstanding.add(idText);
       p = p.then(
         (reply) => {
           outstanding.delete(idText);
@@ -307,8 +304,6 @@ export abstract class BaseBackend implements Backend {
   #onlyCall(): ServerRequestRelay | undefined {
     const outstanding = this.#outstanding;
     if (!outstanding) return undefined;
-    const stale = Date.now() - STALE_MS;
-    for (const [id, at] of outstanding) if (at < stale) outstanding.delete(id);
     if (outstanding.size !== 1) return undefined;
     return this.#relays.get(outstanding.keys().next().value!);
   }

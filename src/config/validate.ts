@@ -127,14 +127,25 @@ function validateAuth(cfg: RelayConfig, fail: (m: string) => never): void {
     if (seen.has(token)) fail(`${where}: the same token appears twice in [auth] (tokens and scoped_tokens must all differ)`);
     seen.add(token);
   };
-  auth.tokens.forEach((t, i) => once(t, `key \`tokens\` in [auth], entry #${i + 1}`));
+  const form = (token: string, where: string): void => {
+    // RFC 6750 b64token: anything else (a space, a stray newline from an env file, non-ASCII)
+    // could never match the header, i.e. a silent lockout
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) fail(`${where}: a token may only use A-Z a-z 0-9 - . _ ~ + / (then = padding), as in an Authorization: Bearer header`);
+    if (token === cfg.security.admin_token) fail(`${where}: an MCP client token must differ from security.admin_token (the admin API shows other callers' arguments)`);
+  };
+  auth.tokens.forEach((t, i) => {
+    once(t, `key \`tokens\` in [auth], entry #${i + 1}`);
+    form(t, `key \`tokens\` in [auth], entry #${i + 1}`);
+  });
   auth.scoped_tokens.forEach((s, i) => {
     const where = `[[auth.scoped_tokens]] #${i + 1}`;
     once(s.token, where);
+    form(s.token, where);
     if (s.allow_tools?.length && s.deny_tools?.length) fail(`${where}: set \`allow_tools\` or \`deny_tools\`, not both`);
     if (!s.allow_tools?.length && !s.deny_tools?.length) fail(`${where}: a scoped token needs \`allow_tools\` or \`deny_tools\` (put an unrestricted token in \`tokens\`)`);
     for (const key of ['allow_tools', 'deny_tools'] as const) {
       s[key]?.forEach((p, j) => {
+        if (p.startsWith('!')) fail(`${where}: key \`${key}\`, entry #${j + 1}: negated patterns are not allowed in a token scope (list what to allow or deny)`);
         try {
           compilePattern(p);
         } catch (err) {
@@ -196,5 +207,7 @@ export function configWarnings(cfg: RelayConfig): string[] {
     if (!cfg.security.admin_token) out.push(`proxy.listen.host = "${cfg.proxy.listen.host}" exposes the proxy beyond loopback and security.admin_token is not set: /admin/* (except /admin/health) answers loopback peers only.`);
     if (!cfg.auth) out.push(`proxy.listen.host = "${cfg.proxy.listen.host}" exposes the proxy beyond loopback and there is no [auth]: anyone who can reach it can call every backend's tools.`);
   }
+  const short = [...(cfg.auth?.tokens ?? []), ...(cfg.auth?.scoped_tokens.map((s) => s.token) ?? [])].filter((t) => t.length < 16).length;
+  if (short) out.push(`[auth]: ${short} token(s) shorter than 16 characters; use long random tokens (e.g. \`openssl rand -base64 32\`).`);
   return out;
 }

@@ -151,7 +151,7 @@ export class Dispatcher {
     if (method === 'tools/call' && this.#virtual.size) {
       const tool = this.#virtual.get(String(params.name));
       if (tool) {
-        if (canCall && !tool.scopeAware && !canCall(String(params.name))) throw notAuthorized(String(params.name));
+        if (canCall && !this.#allowed(String(params.name), canCall)) throw notAuthorized(String(params.name));
         return this.#callVirtual(tool, params, id, session.principal);
       }
     }
@@ -261,9 +261,9 @@ export class Dispatcher {
         catalog: base.catalog,
         canCall,
         callRoute: base.callRoute,
-        virtual: (name) => (canCall(name) ? base.virtual(name) : undefined),
+        virtual: (name) => (this.#allowed(name, canCall) ? base.virtual(name) : undefined),
         resolveTool: (name) => {
-          if (!canCall(name)) throw notAuthorized(name);
+          if (!this.#allowed(name, canCall)) throw notAuthorized(name);
           return base.resolveTool(name);
         },
       };
@@ -272,10 +272,21 @@ export class Dispatcher {
     return io;
   }
 
-  /** A tools/list page without the tools a scoped token may not call (discovery tools stay). */
+  /**
+   * Whether a scoped token may call `name`: discovery tools always (they apply the scope
+   * themselves); a composite only if its name and every target are allowed, so it can
+   * never run part of itself on the token's behalf; any other tool by its exposed name.
+   */
+  #allowed(name: string, canCall: (tool: string) => boolean): boolean {
+    const tool = this.#virtual.get(name);
+    if (tool?.scopeAware) return true;
+    return canCall(name) && (tool?.targets ?? []).every(canCall);
+  }
+
+  /** A tools/list page without the tools a scoped token may not call. */
   #scopedToolPage(page: string, canCall: (tool: string) => boolean): string {
     const result = JSON.parse(page) as { tools: { name: string }[] };
-    result.tools = result.tools.filter((t) => canCall(t.name) || this.#virtual.get(t.name)?.scopeAware === true);
+    result.tools = result.tools.filter((t) => this.#allowed(t.name, canCall));
     return JSON.stringify(result);
   }
 

@@ -81,9 +81,9 @@ export function createHttpFront(opts: HttpFrontOptions): Server {
   function session(req: IncomingMessage, principal: Principal | undefined): Session {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid !== 'string' || sid === '') throw new RelayError('SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required');
-    const s = opts.sessions.get(sid);
     // a session opened with another token looks exactly like an unknown one
-    if (!s || s.principal !== principal) throw new RelayError('SESSION_NOT_FOUND', 'Session not found; initialize a new session', { sessionId: sid });
+    const s = opts.sessions.get(sid, principal);
+    if (!s) throw new RelayError('SESSION_NOT_FOUND', 'Session not found; initialize a new session', { sessionId: sid });
     return s;
   }
 

@@ -104,9 +104,11 @@ export class SessionStore {
     return s;
   }
 
-  get(id: string): Session | undefined {
+  /** The session, if it exists and was opened with `principal` ([auth]); marks it used. */
+  get(id: string, principal?: Principal): Session | undefined {
     const s = this.#sessions.get(id);
-    if (s) s.lastSeen = Date.now();
+    if (!s || s.principal !== principal) return undefined;
+    s.lastSeen = Date.now();
     return s;
   }
 

@@ -34,6 +34,7 @@ async function runTarget(io: ToolIO, target: string, args: Record<string, unknow
 function compositeTool(c: CompositeConfig): VirtualTool {
   const timeoutMs = c.timeout_seconds === undefined ? undefined : Math.round(c.timeout_seconds * 1000);
   return {
+    targets: c.tools,
     item: {
       name: c.name,
       description: c.description || `Calls ${c.tools.join(', ')} in parallel with the same arguments.`,

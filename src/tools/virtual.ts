@@ -21,6 +21,8 @@ export interface VirtualTool {
    * and call only what it allows), so a scoped token may always call them.
    */
   readonly scopeAware?: boolean;
+  /** Composite tools: the tools it calls (a scoped token must be allowed all of them). */
+  readonly targets?: readonly string[];
   call(args: Record<string, unknown>, io: ToolIO): Promise<VirtualOutcome>;
 }
 

@@ -29,7 +29,7 @@ allow_tools = ["d/echo", "d/add"]
 
 [[auth.scoped_tokens]]
 token = "${NO_ADD}"
-deny_tools = ["d/add*", "re:^both$"]
+deny_tools = ["d/add*"]
 
 [[composite_tools]]
 name = "both"
@@ -135,14 +135,17 @@ describe('scoped tokens', () => {
     expect(demo.stats.calls['tool:fail'] ?? 0).toBe(0);
   });
 
-  it('deny_tools: globs and re: patterns hide and block; everything else is allowed', async () => {
+  it('deny_tools: globs hide and block; a composite that would reach a denied tool is hidden and refused before any target runs', async () => {
     const c = await clientFor(direct, NO_ADD);
     const listed = await names(c);
     expect(listed).toContain('d/echo');
     expect(listed).not.toContain('d/add');
     expect(listed).not.toContain('d/add_tool');
-    expect(listed).not.toContain('both');
+    expect(listed).not.toContain('both'); // allowed by name, but it calls d/add
     expect((await rpcError(c.callTool({ name: 'd/add', arguments: { a: 1, b: 1 } }))).data.code).toBe('TOOL_NOT_AUTHORIZED');
+    const echoes = demo.stats.calls['tool:echo'] ?? 0;
+    expect((await rpcError(c.callTool({ name: 'both', arguments: { a: 1, b: 1, message: 'x' } }))).data.code).toBe('TOOL_NOT_AUTHORIZED');
+    expect(demo.stats.calls['tool:echo'] ?? 0).toBe(echoes);
     expect((await c.callTool({ name: 'd/echo', arguments: { message: 'ok' } })).content).toEqual([{ type: 'text', text: 'ok' }]);
   });
 

@@ -210,6 +210,10 @@ describe('config: keys of the mcp-proxy format that are not implemented', () => 
       expect(errorOf(`[auth]\ntype = "bearer"\n[[auth.scoped_tokens]]\ntoken = "a"\n` + STDIO)).toContain('needs `allow_tools` or `deny_tools`');
       expect(errorOf(`[auth]\ntype = "bearer"\n[[auth.scoped_tokens]]\ntoken = "a"\nallow_tools = ["re:("]\n` + STDIO)).toContain('key `allow_tools`, entry #1: invalid pattern');
       expect(errorOf(`[auth]\ntype = "bearer"\ntokens = ["a"]\nheader = "X-Key"\n` + STDIO)).toContain('header');
+      expect(errorOf(`[auth]\ntype = "bearer"\ntokens = ["has space"]\n` + STDIO)).toContain('a token may only use A-Z a-z 0-9');
+      expect(errorOf(`[auth]\ntype = "bearer"\ntokens = ["same-as-admin"]\n[security]\nadmin_token = "same-as-admin"\n` + STDIO)).toContain('must differ from security.admin_token');
+      expect(errorOf(`[auth]\ntype = "bearer"\n[[auth.scoped_tokens]]\ntoken = "a"\ndeny_tools = ["!x"]\n` + STDIO)).toContain('negated patterns are not allowed in a token scope');
+      expect(configWarnings(load(`[auth]\ntype = "bearer"\ntokens = ["short"]\n` + STDIO)).join('\n')).toContain('1 token(s) shorter than 16 characters');
     });
   });
   it('client_features defaults to sampling and elicitation (roots is opt-in) and accepts a subset or none', () => {
@@ -448,6 +452,6 @@ describe('config: warnings', () => {
     const w = configWarnings(load(`[proxy]\nseparator = "."\n[proxy.listen]\nhost = "0.0.0.0"\n` + STDIO));
     expect(w.join('\n')).toContain('proxy.listen.host = "0.0.0.0"');
     expect(w.join('\n')).toContain('there is no [auth]: anyone who can reach it can call every backend');
-    expect(configWarnings(load(`[proxy]\nseparator = "."\n[proxy.listen]\nhost = "0.0.0.0"\n[security]\nadmin_token = "t"\n[auth]\ntype = "bearer"\ntokens = ["a"]\n` + STDIO))).toEqual([]);
+    expect(configWarnings(load(`[proxy]\nseparator = "."\n[proxy.listen]\nhost = "0.0.0.0"\n[security]\nadmin_token = "t"\n[auth]\ntype = "bearer"\ntokens = ["a-long-enough-token-0123"]\n` + STDIO))).toEqual([]);
   });
 });
