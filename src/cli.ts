@@ -164,6 +164,8 @@ function summary(cfg: RelayConfig, file: string): string {
   }
   const mirrors = cfg.backends.filter((b) => b.mirror_of);
   if (mirrors.length) lines.push(`mirror: queue_size ${cfg.mirror.queue_size}, threads ${cfg.mirror.threads}, concurrency ${cfg.mirror.concurrency}, timeout ${cfg.mirror.timeout_ms} ms`);
+  const auth = cfg.auth;
+  lines.push(auth ? `clients: bearer token required (${auth.tokens.length} unrestricted, ${auth.scoped_tokens.length} scoped)` : 'clients: no [auth] (anyone who can reach the listener)');
   lines.push(`admin: ${cfg.security.admin_token ? 'token required' : 'loopback clients only'} (/admin/health is always open)`);
   for (const w of configWarnings(cfg)) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';

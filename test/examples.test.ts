@@ -14,9 +14,10 @@ const files = readdirSync(examplesDir).filter((f) => f.endsWith('.toml')).sort()
 /** Variables the examples need; ${VAR:-default} ones are left unset so the defaults are used. */
 const NEEDS: Record<string, Record<string, string>> = {
   'gateway.toml': { GITHUB_TOKEN: 'ghp_example_token' },
+  'team-server.toml': { MCP_RELAY_TEAM_TOKEN: 'team-token-0123456789abcdef', MCP_RELAY_CI_TOKEN: 'ci-token-0123456789abcdef', MCP_RELAY_ADMIN_TOKEN: 'admin-token-0123456789abcdef' },
 };
 /** Every variable any example reads, removed from the inherited environment for determinism. */
-const READS = ['GITHUB_TOKEN', 'MCP_RELAY_HOST', 'FILES_ROOT', 'MEMORY_FILE_PATH', 'EVERYTHING_URL', 'SEARCH_URL', 'SEARCH_NEXT_URL', 'MCP_RELAY_ADMIN_TOKEN'];
+const READS = ['GITHUB_TOKEN', 'MCP_RELAY_HOST', 'FILES_ROOT', 'MEMORY_FILE_PATH', 'EVERYTHING_URL', 'SEARCH_URL', 'SEARCH_NEXT_URL', 'MCP_RELAY_ADMIN_TOKEN', 'MCP_RELAY_TEAM_TOKEN', 'MCP_RELAY_CI_TOKEN'];
 
 function envFor(file: string, extra: Record<string, string> = NEEDS[file] ?? {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/home/example' };
@@ -100,6 +101,18 @@ describe('examples/*.toml', () => {
     expect(cfg.mirror.ignore_paths.length).toBeGreaterThan(0);
     const text = readFileSync(join(examplesDir, 'mirror.toml'), 'utf8');
     expect(text).toMatch(/^\[mirror\]$/m);
+  });
+
+  it('team-server.toml: listens beyond loopback only with client tokens and an admin token, all from the environment', () => {
+    const cfg = loadConfigFile(join(examplesDir, 'team-server.toml'), { env: envFor('team-server.toml') });
+    expect(cfg.proxy.listen.host).toBe('0.0.0.0');
+    expect(cfg.auth?.tokens).toEqual(['team-token-0123456789abcdef']);
+    expect(cfg.auth?.scoped_tokens[0]).toMatchObject({ token: 'ci-token-0123456789abcdef' });
+    expect(cfg.security.admin_token).toBe('admin-token-0123456789abcdef');
+    expect(configWarnings(cfg)).toEqual([]);
+    const r = check('team-server.toml', envFor('team-server.toml', { MCP_RELAY_CI_TOKEN: 'x', MCP_RELAY_ADMIN_TOKEN: 'y' }));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('MCP_RELAY_TEAM_TOKEN is not set');
   });
 
   it('stdio-desktop.toml: only stdio backends and a client-safe separator', () => {
