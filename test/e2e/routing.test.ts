@@ -344,24 +344,29 @@ describe('GET stream resumability (Last-Event-ID)', () => {
 
     // an id this session never issued replays nothing
     const third = await reopen('g999999');
+    const metrics = await (await fetch(`${proxy.base}/admin/metrics`)).text();
+    expect(Number(/^mcp_relay_client_streams (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     expect(await events(third, 1)).toEqual([{ id: replayed[1]!.id, data: '' }]);
+    // ending the session closes its stream and drops its log
+    expect((await fetch(proxy.url, { method: 'DELETE', headers: { 'mcp-session-id': sid } })).status).toBe(200);
   });
 });
 
 describe('list_changed', () => {
   it('refreshes the aggregate and tells connected clients when a backend list changes', async () => {
-    const streams = async (): Promise<number> => Number(/^mcp_relay_client_streams (\d+)$/m.exec(await (await fetch(`${proxy.base}/admin/metrics`)).text())?.[1]);
-    const before = await streams();
     const watcher = await client();
-    // the SDK opens its GET stream in the background; a notification sent before it is open has nowhere to go
-    await eventually(async () => (await streams()) > before, "the watcher's GET stream to open");
     let notified = 0;
     watcher.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       notified++;
     });
     const c = await client();
-    await c.callTool({ name: 'web/add_tool', arguments: { name: 'fresh' } });
-    await eventually(() => notified > 0, 'tools/list_changed at the watcher');
+    // The SDK opens its GET stream in the background and a notification sent before it is
+    // open has nowhere to go: keep changing the list (first adding `fresh`) until one arrives.
+    let n = 0;
+    await eventually(async () => {
+      await c.callTool({ name: 'web/add_tool', arguments: { name: n++ === 0 ? 'fresh' : `warm_${n}` } });
+      return notified > 0;
+    }, 'tools/list_changed at the watcher');
     const { names } = await allTools(watcher);
     expect(names).toContain('web/fresh');
     const r = await watcher.callTool({ name: 'web/fresh', arguments: {} });
