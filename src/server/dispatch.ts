@@ -5,7 +5,7 @@
  * runs the pipeline. Returns the response as JSON text; the HTTP and stdio
  * front ends only decide how to frame it.
  */
-import type { CancelTicket, RequestOptions, ServerRequestAnswer } from '../backends/backend.js';
+import type { CancelTicket, RequestOptions, ServerRequestAnswer, ServerRequestRelay } from '../backends/backend.js';
 import type { Catalog, ListKind, Route } from '../catalog/catalog.js';
 import type { RelayConfig } from '../config/schema.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
@@ -31,6 +31,13 @@ const LIST_METHODS = new Map<string, ListKind>([
   ['resources/templates/list', 'resourceTemplates'],
 ]);
 
+/** A virtual tool's call of a route: through every stage of the route, within both deadlines. */
+function callRoute(route: Route, args: Record<string, unknown>, timeoutMs: number | undefined, relay?: ServerRequestRelay): Promise<Reply> {
+  const opts: RequestOptions = { timeoutMs: Math.min(timeoutMs ?? Infinity, route.backend.timeoutMs) };
+  if (relay) opts.onServerRequest = relay;
+  return route.handler({ method: 'tools/call', route, params: { name: route.local, arguments: args }, opts });
+}
+
 /** Receives what must reach the client before a request's reply: progress, and relayed server→client requests. */
 export type NotifySink = (json: string) => void;
 
@@ -52,8 +59,7 @@ export class Dispatcher {
       catalog,
       virtual: (name) => virtual.get(name),
       resolveTool: (name) => this.#resolve('tools/call', { name }).route,
-      callRoute: (route, args, timeoutMs) =>
-        route.handler({ method: 'tools/call', route, params: { name: route.local, arguments: args }, opts: { timeoutMs: Math.min(timeoutMs ?? Infinity, route.backend.timeoutMs) } }),
+      callRoute: (route, args, timeoutMs) => callRoute(route, args, timeoutMs),
     };
   }
 
@@ -148,43 +154,56 @@ export class Dispatcher {
     const method = msg.method as RoutedMethod;
     const params = msg.params ?? {};
     const canCall = method === 'tools/call' ? session.principal?.canCall : undefined;
-    if (method === 'tools/call' && this.#virtual.size) {
-      const tool = this.#virtual.get(String(params.name));
-      if (tool) {
-        if (canCall && !this.#allowed(String(params.name), canCall)) throw notAuthorized(String(params.name));
-        return this.#callVirtual(tool, params, id, session.principal);
-      }
-    }
-    if (canCall && !canCall(String(params.name))) throw notAuthorized(String(params.name));
-    const { route, backendParams } = this.#resolve(method, params);
-    if (method === 'resources/subscribe' || method === 'resources/unsubscribe') return this.#subscription(session, method, route, backendParams, id);
-    const ticket: CancelTicket = {};
-    const opts: RequestOptions = { timeoutMs: route.backend.timeoutMs, ticket };
-    const token = notify ? progressTokenOf(params) : undefined;
-    if (token !== undefined && notify) {
-      opts.onProgress = (p) => notify(notificationText('notifications/progress', { ...p, progressToken: token }));
-    }
-    let asked: Set<string> | undefined;
-    if (notify && session.askable.size) {
-      const mine = (asked = new Set<string>());
-      opts.onServerRequest = (m, p) => this.#askClient(session, m, p, notify, mine);
-    }
-    const ctx: CallContext = { method, route, params: backendParams, opts };
-    session.inflight.set(id, ticket);
+    // Server→client requests the backend sends while this call runs go to this client.
+    const asks = notify && session.askable.size ? this.#openAsks(session, notify) : undefined;
     try {
-      const reply = await route.handler(ctx);
-      if (method === 'resources/read') return this.#exposeContents(route, reply.raw, id);
-      return swapId(reply.raw, reply.idText, id);
-    } finally {
-      session.inflight.delete(id);
-      if (asked?.size) {
-        // the client may still be sampling or showing a form for a call that is over: tell it
-        for (const k of asked) {
-          this.#answered(session, k, { error: { code: -32603, message: 'The call ended before the client answered' } });
-          notify!(notificationText('notifications/cancelled', { requestId: JSON.parse(k) as string, reason: 'the call this request belonged to has ended' }));
+      if (method === 'tools/call' && this.#virtual.size) {
+        const tool = this.#virtual.get(String(params.name));
+        if (tool) {
+          if (canCall && !this.#allowed(String(params.name), canCall)) throw notAuthorized(String(params.name));
+          return await this.#callVirtual(tool, params, id, session.principal, asks?.relay);
         }
       }
+      if (canCall && !canCall(String(params.name))) throw notAuthorized(String(params.name));
+      const { route, backendParams } = this.#resolve(method, params);
+      if (method === 'resources/subscribe' || method === 'resources/unsubscribe') return await this.#subscription(session, method, route, backendParams, id);
+      const ticket: CancelTicket = {};
+      const opts: RequestOptions = { timeoutMs: route.backend.timeoutMs, ticket };
+      const token = notify ? progressTokenOf(params) : undefined;
+      if (token !== undefined && notify) {
+        opts.onProgress = (p) => notify(notificationText('notifications/progress', { ...p, progressToken: token }));
+      }
+      if (asks) opts.onServerRequest = asks.relay;
+      const ctx: CallContext = { method, route, params: backendParams, opts };
+      session.inflight.set(id, ticket);
+      try {
+        const reply = await route.handler(ctx);
+        if (method === 'resources/read') return this.#exposeContents(route, reply.raw, id);
+        return swapId(reply.raw, reply.idText, id);
+      } finally {
+        session.inflight.delete(id);
+      }
+    } finally {
+      asks?.close();
     }
+  }
+
+  /**
+   * The relay for one client call, and `close` for when the call ends: questions the client
+   * has not answered by then get an error for the backend and `notifications/cancelled` for
+   * the client (which may still be sampling or showing a form).
+   */
+  #openAsks(session: Session, notify: NotifySink): { relay: ServerRequestRelay; close(): void } {
+    const asked = new Set<string>();
+    return {
+      relay: (m, p) => this.#askClient(session, m, p, notify, asked),
+      close: () => {
+        for (const k of asked) {
+          this.#answered(session, k, { error: { code: -32603, message: 'The call ended before the client answered' } });
+          notify(notificationText('notifications/cancelled', { requestId: JSON.parse(k) as string, reason: 'the call this request belonged to has ended' }));
+        }
+      },
+    };
   }
 
   /**
@@ -243,8 +262,11 @@ export class Dispatcher {
     return this.#answered(session, idJson(msg.id), answer);
   }
 
-  async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string, principal: Principal | undefined): Promise<string> {
-    const out = await tool.call(argumentsObject(params.arguments, String(params.name)), this.#ioFor(principal));
+  async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string, principal: Principal | undefined, relay: ServerRequestRelay | undefined): Promise<string> {
+    let io = this.#ioFor(principal);
+    // the targets' server→client requests reach this client too
+    if (relay) io = { ...io, callRoute: (route, args, timeoutMs) => callRoute(route, args, timeoutMs, relay) };
+    const out = await tool.call(argumentsObject(params.arguments, String(params.name)), io);
     if ('result' in out) return resultText(id, out.result);
     const reply: Reply = out.reply;
     return swapId(reply.raw, reply.idText, id);

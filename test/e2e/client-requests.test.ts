@@ -40,6 +40,10 @@ const text = (r: unknown): string => ((r as { content: { text?: string }[] }).co
 beforeAll(async () => {
   everythingHttp = await startEverythingHttp();
   proxy = await startProxy(`
+[[composite_tools]]
+name = "ask_twice"
+tools = ["evh/trigger-sampling-request", "ev/trigger-sampling-request"]
+
 [[backends]]
 name = "ev"
 transport = "stdio"
@@ -75,6 +79,14 @@ describe('sampling relayed to the calling client', () => {
     expect(text(r)).toContain(`answer-from-${backend}`);
     expect(prompts).toHaveLength(1);
     expect(prompts[0]).toContain('what is 2+2?');
+  });
+
+  it('through a composite tool: each target\'s request reaches the client that called the composite', async () => {
+    const { client, prompts } = await assistant('composite-answer');
+    const r = await client.callTool({ name: 'ask_twice', arguments: { prompt: 'fan out', maxTokens: 5 } });
+    expect(r.isError).toBeFalsy();
+    expect(text(r).match(/composite-answer/g)).toHaveLength(2);
+    expect(prompts).toHaveLength(2);
   });
 
   it('many clients calling at once each get their own answer (per-client routing on one shared backend session)', async () => {
