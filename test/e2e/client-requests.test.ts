@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, connect, EVERYTHING, eventually, startProxy, tempFile, type ProxyHandle } from '../helpers/proxy.js';
+import { CLI, connect, EVERYTHING, eventually, rawSession, sseEvents, startProxy, tempFile, type ProxyHandle } from '../helpers/proxy.js';
 import { startEverythingHttp } from '../helpers/everything.js';
 
 let proxy: ProxyHandle;
@@ -197,43 +197,22 @@ describe('on the wire', () => {
     ['2025-11-25', 'a POST'],
     ['2025-03-26', 'a batch'],
   ])('%s: the relayed request comes on the call\'s SSE stream under a proxy id; the answer is %s (202); a stray answer is ignored', async (version, how) => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await fetch(proxy.url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }),
-    });
-    const sid = init.headers.get('mcp-session-id')!;
-    await init.text();
-    const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': version };
-    await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    const { headers: h } = await rawSession(proxy.url, { version, capabilities: { sampling: {} } });
     const stray = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 'nobody-asked', result: {} }) });
     expect(stray.status).toBe(202);
 
     const res = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'evh/trigger-sampling-request', arguments: { prompt: 'wire', maxTokens: 5 } } }) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
     const events: any[] = [];
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, cut).split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-        buffer = buffer.slice(cut + 2);
-        if (!data) continue;
-        const msg = JSON.parse(data);
-        events.push(msg);
-        if (msg.method === 'sampling/createMessage') {
-          expect(String(msg.id)).toMatch(/^~s/);
-          const reply = { jsonrpc: '2.0', id: msg.id, result: { model: 'm', role: 'assistant', content: { type: 'text', text: 'wired' } } };
-          const answer = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify(how === 'a batch' ? [reply] : reply) });
-          expect(answer.status).toBe(202);
-        }
+    for await (const { data } of sseEvents(res)) {
+      const msg = JSON.parse(data);
+      events.push(msg);
+      if (msg.method === 'sampling/createMessage') {
+        expect(String(msg.id)).toMatch(/^~s/);
+        const reply = { jsonrpc: '2.0', id: msg.id, result: { model: 'm', role: 'assistant', content: { type: 'text', text: 'wired' } } };
+        const answer = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify(how === 'a batch' ? [reply] : reply) });
+        expect(answer.status).toBe(202);
       }
     }
     expect(events.map((e) => e.method ?? `result:${e.id}`)).toEqual(['sampling/createMessage', 'result:7']);
@@ -243,27 +222,19 @@ describe('on the wire', () => {
 
 describe('a malformed answer', () => {
   it('an error that is not a JSON-RPC error object reaches the backend as a valid error', async () => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: { sampling: {} }, clientInfo: { name: 'raw', version: '1' } } }) });
-    const sid = init.headers.get('mcp-session-id')!;
-    await init.text();
-    const h = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    const { headers: h } = await rawSession(proxy.url, { capabilities: { sampling: {} } });
     const res = await fetch(proxy.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'evh/trigger-sampling-request', arguments: { prompt: 'bad', maxTokens: 5 } } }) });
-    const body = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let answered = false;
-    for (;;) {
-      const { value, done } = await body.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      const m = /"method":"sampling\/createMessage"[^\n]*"id":("~s[0-9a-z]+")|"id":("~s[0-9a-z]+")[^\n]*"method":"sampling\/createMessage"/.exec(text);
-      if (m && !answered) {
-        answered = true;
-        await fetch(proxy.url, { method: 'POST', headers: h, body: `{"jsonrpc":"2.0","id":${m[1] ?? m[2]},"error":null}` });
-      }
+    let asked = 0;
+    let result: any;
+    for await (const { data } of sseEvents(res)) {
+      const msg = JSON.parse(data);
+      if (msg.method === 'sampling/createMessage') {
+        asked++;
+        await fetch(proxy.url, { method: 'POST', headers: h, body: `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"error":null}` });
+      } else result = msg.result;
     }
-    expect(answered).toBe(true);
-    expect(text).toContain('malformed JSON-RPC error');
+    expect(asked).toBe(1);
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result)).toContain('malformed JSON-RPC error');
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startDemoHttpServer, type DemoHttpServer } from '../../src/demo/http.js';
-import { connect, demoStdio, EVERYTHING, eventually, getJson, startProxy, type ProxyHandle } from '../helpers/proxy.js';
+import { connect, demoStdio, EVERYTHING, eventually, getJson, rawSession, sseEvents, startProxy, type ProxyHandle } from '../helpers/proxy.js';
 import { startEverythingHttp } from '../helpers/everything.js';
 
 let web: DemoHttpServer;
@@ -249,13 +249,10 @@ describe('routing calls', () => {
 
 describe('sessions ending mid-call', () => {
   it.each(['web', 'webjson'])('survives a client that deletes its session while a call to %s is in flight', async (backend) => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
-    const sid = init.headers.get('mcp-session-id')!;
-    await init.text();
+    const { sid, headers } = await rawSession(proxy.url);
     const server = backend === 'web' ? web : webJson;
     const before = server.stats.calls['tool:hang'] ?? 0;
-    const call = fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: `${backend}/hang`, arguments: {} } }) });
+    const call = fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: `${backend}/hang`, arguments: {} } }) });
     // the call is in flight once the backend has it
     await eventually(() => (server.stats.calls['tool:hang'] ?? 0) > before, `the call to reach ${backend}`);
     expect((await fetch(proxy.url, { method: 'DELETE', headers: { 'mcp-session-id': sid } })).status).toBe(200);
@@ -277,35 +274,15 @@ describe('many clients', () => {
 });
 
 describe('GET stream resumability (Last-Event-ID)', () => {
-  /** Reads SSE events (id, data) from a GET stream until `count` have arrived. */
+  /** The first `count` SSE events of a GET stream (then the stream is released). */
   async function events(res: Response, count: number): Promise<{ id?: string; data: string }[]> {
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
     const out: { id?: string; data: string }[] = [];
-    let buffer = '';
-    while (out.length < count) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const lines = buffer.slice(0, cut).split('\n');
-        buffer = buffer.slice(cut + 2);
-        if (lines.every((l) => l.startsWith(':'))) continue; // keep-alive comment
-        const id = lines.find((l) => l.startsWith('id:'))?.slice(3).trim();
-        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-        out.push({ ...(id !== undefined ? { id } : {}), data });
-      }
-    }
-    await reader.cancel().catch(() => undefined);
+    for await (const e of sseEvents(res)) if (out.push(e) >= count) break;
     return out;
   }
 
   it('replays what a reconnecting client missed, in order, after a priming event id', async () => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'resumer', version: '1' } } }) });
-    const sid = init.headers.get('mcp-session-id')!;
-    await init.text();
+    const { sid } = await rawSession(proxy.url);
     const h = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25', accept: 'text/event-stream' };
     const c = await client();
     /** A GET on this session once the previous one is gone (409 while it is still open). */

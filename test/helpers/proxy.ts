@@ -114,3 +114,50 @@ export function rssKib(pid: number): { rss: number; hwm: number } {
   const get = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
   return { rss: get('VmRSS'), hwm: get('VmHWM') };
 }
+
+/** Headers of a raw MCP POST. */
+export const MCP_POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/**
+ * Opens a session by hand (initialize, then notifications/initialized) and returns the
+ * headers later POSTs on it need; `headers` are sent with every request (e.g. authorization).
+ */
+export async function rawSession(url: string, opts: { version?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string> } = {}): Promise<{ sid: string; headers: Record<string, string> }> {
+  const version = opts.version ?? '2025-11-25';
+  const init = await fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_POST_HEADERS, ...opts.headers },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: opts.capabilities ?? {}, clientInfo: { name: 'raw', version: '1' } } }),
+  });
+  const sid = init.headers.get('mcp-session-id');
+  await init.text();
+  if (!sid) throw new Error(`initialize answered HTTP ${init.status} without a session id`);
+  const headers = { ...MCP_POST_HEADERS, ...opts.headers, 'mcp-session-id': sid, 'mcp-protocol-version': version };
+  await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  return { sid, headers };
+}
+
+/** The SSE events of a response body, as they arrive (keep-alive comments skipped). */
+export async function* sseEvents(res: Response): AsyncGenerator<{ id?: string; data: string }> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const lines = buffer.slice(0, cut).split('\n');
+        buffer = buffer.slice(cut + 2);
+        if (lines.every((l) => l.startsWith(':'))) continue;
+        const id = lines.find((l) => l.startsWith('id:'))?.slice(3).trim();
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        yield { ...(id !== undefined ? { id } : {}), data };
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
