@@ -188,7 +188,7 @@ async function runScenario(sc: Scenario, rep: number, ctx: ScenarioContext, cell
     running.add(r);
     const startMs = Math.round(performance.now() - t0);
     if (opts.warmup > 0) {
-      const s = await openSession(r.url, r.tool);
+      const s = await openSession(r.url, r.tool, r.headers);
       await runLoad(s, { connections: 8, durationS: opts.warmup, onTick: (t) => progress(`${tag} warm-up ${t.elapsedS.toFixed(0)}s ${t.ok} ok`) });
       await closeSession(s);
     }
@@ -213,7 +213,7 @@ async function runCell(sc: Scenario, r: Running, rep: number, c: number, tag: st
   for (let attempt = 1; ; attempt++) {
     const quiet = await waitQuiet(opts.noiseThreshold, opts.quietWaitS * 1000);
     if (quiet > opts.noiseThreshold) say(`${tag} c=${c}: machine still busy (${quiet.toFixed(2)} foreign cores) after ${opts.quietWaitS}s; measuring anyway`);
-    const session = await openSession(r.url, r.tool);
+    const session = await openSession(r.url, r.tool, r.headers);
     const meter = new CpuMeter();
     const rssTimelineMiB: number[] = [];
     const sampleRss = (): void => void rssTimelineMiB.push(Math.round(((memOf(r.pids[0]!)?.rssKiB ?? 0) / 1024) * 10) / 10);

@@ -22,6 +22,8 @@ export interface Session {
   sid: string;
   tool: string;
   contentType: string;
+  /** Sent with every request of the session (e.g. Authorization for a proxy with [auth]). */
+  headers: Record<string, string>;
 }
 
 /** Extracts the JSON-RPC response from a JSON or SSE body (the message that has an id). */
@@ -92,17 +94,17 @@ function parseSafe(text: string): boolean {
 let sessionCounter = 1_000_000_000;
 
 /** Opens and verifies one MCP session; throws with the server's answer when anything is off. */
-export async function openSession(url: string, tool: string): Promise<Session> {
-  const init = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-relay-bench', version: '1.0.0' } } }), {});
+export async function openSession(url: string, tool: string, extraHeaders: Record<string, string> = {}): Promise<Session> {
+  const init = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-relay-bench', version: '1.0.0' } } }), extraHeaders);
   const sid = init.headers['mcp-session-id'];
   if (init.status !== 200 || typeof sid !== 'string') throw new Error(`initialize failed at ${url}: HTTP ${init.status}, session ${String(sid)}: ${init.text.slice(0, 300)}`);
-  const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': PROTOCOL_VERSION };
+  const headers = { ...extraHeaders, 'mcp-session-id': sid, 'mcp-protocol-version': PROTOCOL_VERSION };
   const note = await post(url, '{"jsonrpc":"2.0","method":"notifications/initialized"}', headers);
   if (note.status !== 202 && note.status !== 200) throw new Error(`notifications/initialized failed at ${url}: HTTP ${note.status}: ${note.text.slice(0, 300)}`);
   const n = sessionCounter++;
   const call = await post(url, echoBody(tool, n), headers);
   if (call.status !== 200 || !checkEcho(call.text, n)) throw new Error(`verification call ${tool} failed at ${url}: HTTP ${call.status}: ${call.text.slice(0, 300)}`);
-  return { url, sid, tool, contentType: String(call.headers['content-type'] ?? '') };
+  return { url, sid, tool, contentType: String(call.headers['content-type'] ?? ''), headers: extraHeaders };
 }
 
 /**
@@ -113,7 +115,7 @@ export async function openSession(url: string, tool: string): Promise<Session> {
 export async function closeSession(s: Session, settleMs = 250): Promise<void> {
   await new Promise((r) => setTimeout(r, settleMs));
   try {
-    const res = await request(s.url, { method: 'DELETE', headers: { 'mcp-session-id': s.sid, 'mcp-protocol-version': PROTOCOL_VERSION }, headersTimeout: 3_000 });
+    const res = await request(s.url, { method: 'DELETE', headers: { ...s.headers, 'mcp-session-id': s.sid, 'mcp-protocol-version': PROTOCOL_VERSION }, headersTimeout: 3_000 });
     await res.body.dump();
   } catch {
     /* best effort */
@@ -153,7 +155,7 @@ export function runLoad(s: Session, opts: LoadOptions): Promise<LoadResult> {
   let mismatches = 0;
   let non2xx = 0;
   let contentType = '';
-  const headers = { ...BASE_HEADERS, 'mcp-session-id': s.sid, 'mcp-protocol-version': PROTOCOL_VERSION };
+  const headers = { ...BASE_HEADERS, ...s.headers, 'mcp-session-id': s.sid, 'mcp-protocol-version': PROTOCOL_VERSION };
   const u = new URL(s.url);
   const acOpts: autocannon.Options = {
     url: u.origin,

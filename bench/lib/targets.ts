@@ -42,6 +42,8 @@ export function computeTargets(rows: readonly Row[], cells: readonly Cell[]): Ta
   for (const c of cs) ratio('loaded', 'proxied-loaded / proxied-minimal req/s', 'proxied-loaded', 'proxied-minimal', 0.85, true, c);
   // Issue #5: the policy stack alone (no mirror) against no policy.
   for (const c of cs) ratio('policy', 'proxied-policy / proxied-minimal req/s', 'proxied-policy', 'proxied-minimal', 0.85, true, c);
+  // Client authentication (a scoped bearer token on every request) should cost next to nothing.
+  for (const c of cs) ratio('auth', 'proxied-auth / proxied-minimal req/s', 'proxied-auth', 'proxied-minimal', 0.95, true, c);
   for (const c of cs) ratio('stdio', 'stdio / max(mcp-proxy, supergateway) req/s', 'stdio', ['mcp-proxy', 'supergateway'], 3, true, c);
   for (const c of cs) ratio('mirror10', 'mirror-10 / proxied-minimal req/s', 'mirror-10', 'proxied-minimal', 0.95, true, c);
   for (const c of cs) ratio('slow-p99', 'mirror-slow p99 / proxied-minimal p99', 'mirror-slow', 'proxied-minimal', 1.1, false, c, (r) => r.latency.p99Us, (us) => `${ms(us)} ms`);

@@ -25,6 +25,8 @@ export interface Running {
   pids: number[];
   /** Roots of the processes behind it (not counted as proxy cost). */
   backendPids: number[];
+  /** Headers every request needs (e.g. Authorization for a proxy with [auth]). */
+  headers?: Record<string, string>;
   /** mcp-relay's admin base URL, when there is one. */
   adminUrl?: string;
   /** Last lines the measured process printed (for failure reports). */
