@@ -5,24 +5,22 @@
  * runs the pipeline. Returns the response as JSON text; the HTTP and stdio
  * front ends only decide how to frame it.
  */
-import type { CancelTicket, RequestOptions, ServerRequestAnswer, ServerRequestRelay } from '../backends/backend.js';
+import type { CancelTicket, RequestOptions, ServerRequestRelay } from '../backends/backend.js';
 import type { Catalog, ListKind, Route } from '../catalog/catalog.js';
 import type { RelayConfig } from '../config/schema.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../config/defaults.js';
 import { RelayError, toRpcError, type RpcErrorObject } from '../errors.js';
 import type { CallContext, RoutedMethod } from '../pipeline/types.js';
 import { parseResult, type Reply } from '../backends/backend.js';
-import type { ToolIO, VirtualTools } from '../tools/virtual.js';
-import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, requestText, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../util/jsonrpc.js';
+import type { VirtualTools } from '../tools/virtual.js';
+import { argumentsObject, errorText, idJson, notificationText, progressTokenOf, resultText, swapId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../util/jsonrpc.js';
 import type { Session, SessionStore } from './session.js';
 import { notAuthorized, type Principal } from './auth.js';
+import { ClientRequests, type NotifySink } from './client-requests.js';
+import { ToolScopes } from './scope.js';
 
 const MAX_SUBSCRIPTIONS_PER_SESSION = 1_000;
-/** Server→client requests one session may have outstanding (a backend cannot flood a client). */
-const MAX_ASKED_PER_SESSION = 64;
 
-/** [proxy] client_features → the server→client request each one lets a backend send. */
-const FEATURE_METHOD = { sampling: 'sampling/createMessage', elicitation: 'elicitation/create', roots: 'roots/list' } as const;
 
 const LIST_METHODS = new Map<string, ListKind>([
   ['tools/list', 'tools'],
@@ -38,29 +36,25 @@ function callRoute(route: Route, args: Record<string, unknown>, timeoutMs: numbe
   return route.handler({ method: 'tools/call', route, params: { name: route.local, arguments: args }, opts });
 }
 
-/** Receives what must reach the client before a request's reply: progress, and relayed server→client requests. */
-export type NotifySink = (json: string) => void;
-
 export class Dispatcher {
   readonly #catalog: Catalog;
   readonly #cfg: RelayConfig;
   readonly #virtual: VirtualTools;
-  readonly #io: ToolIO;
-  /** A scoped token's view of the virtual-tool IO, built once per token. */
-  readonly #scopedIo = new WeakMap<Principal, ToolIO>();
+  readonly #scopes: ToolScopes;
+  readonly #asks: ClientRequests;
   readonly #subscribers = new Map<string, Set<Session>>();
-  #askSeq = 0;
 
   constructor(catalog: Catalog, cfg: RelayConfig, virtual: VirtualTools) {
     this.#catalog = catalog;
     this.#cfg = cfg;
     this.#virtual = virtual;
-    this.#io = {
+    this.#scopes = new ToolScopes(virtual, {
       catalog,
       virtual: (name) => virtual.get(name),
       resolveTool: (name) => this.#resolve('tools/call', { name }).route,
       callRoute: (route, args, timeoutMs) => callRoute(route, args, timeoutMs),
-    };
+    });
+    this.#asks = new ClientRequests(cfg.proxy.client_features);
   }
 
   /**
@@ -72,11 +66,7 @@ export class Dispatcher {
     const session = store.create(version);
     session.principal = principal;
     session.onClose = () => this.forgetSession(session);
-    const declared = params?.capabilities;
-    if (declared && typeof declared === 'object' && !Array.isArray(declared)) {
-      session.clientCapabilities = declared as Record<string, unknown>;
-      for (const f of this.#cfg.proxy.client_features) if (session.clientCapabilities[f] !== undefined) session.askable.add(FEATURE_METHOD[f]);
-    }
+    this.#asks.declare(session, params?.capabilities);
     return { session, result };
   }
 
@@ -103,7 +93,7 @@ export class Dispatcher {
       if (list) {
         const page = this.#catalog.page(list, msg.params?.cursor);
         const canCall = session.principal?.canCall;
-        return `{"jsonrpc":"2.0","id":${id},"result":${list === 'tools' && canCall ? this.#scopedToolPage(page, canCall) : page}}`;
+        return `{"jsonrpc":"2.0","id":${id},"result":${list === 'tools' && canCall ? this.#scopes.toolPage(page, canCall) : page}}`;
       }
       switch (msg.method) {
         case 'ping':
@@ -135,8 +125,7 @@ export class Dispatcher {
       const reason = typeof msg.params?.reason === 'string' ? msg.params.reason : 'cancelled by client';
       const key = idJson(requestId);
       session.inflight.get(key)?.cancel?.(reason);
-      // the client gave up on a request the proxy relayed to it: the backend gets an error answer
-      this.#answered(session, key, { error: { code: -32603, message: `The client cancelled the request: ${reason}` } });
+      this.#asks.cancelled(session, key, reason);
     }
     // notifications/initialized, roots/list_changed, progress: nothing to relay on shared backend sessions.
   }
@@ -155,12 +144,12 @@ export class Dispatcher {
     const params = msg.params ?? {};
     const canCall = method === 'tools/call' ? session.principal?.canCall : undefined;
     // Server→client requests the backend sends while this call runs go to this client.
-    const asks = notify && session.askable.size ? this.#openAsks(session, notify) : undefined;
+    const asks = notify && session.askable.size ? this.#asks.open(session, notify) : undefined;
     try {
       if (method === 'tools/call' && this.#virtual.size) {
         const tool = this.#virtual.get(String(params.name));
         if (tool) {
-          if (canCall && !this.#allowed(String(params.name), canCall)) throw notAuthorized(String(params.name));
+          if (canCall && !this.#scopes.allowed(String(params.name), canCall)) throw notAuthorized(String(params.name));
           return await this.#callVirtual(tool, params, id, session.principal, asks?.relay);
         }
       }
@@ -188,128 +177,19 @@ export class Dispatcher {
     }
   }
 
-  /**
-   * The relay for one client call, and `close` for when the call ends: questions the client
-   * has not answered by then get an error for the backend and `notifications/cancelled` for
-   * the client (which may still be sampling or showing a form).
-   */
-  #openAsks(session: Session, notify: NotifySink): { relay: ServerRequestRelay; close(): void } {
-    const asked = new Set<string>();
-    return {
-      relay: (m, p) => this.#askClient(session, m, p, notify, asked),
-      close: () => {
-        for (const k of asked) {
-          this.#answered(session, k, { error: { code: -32603, message: 'The call ended before the client answered' } });
-          notify(notificationText('notifications/cancelled', { requestId: JSON.parse(k) as string, reason: 'the call this request belonged to has ended' }));
-        }
-      },
-    };
-  }
-
-  /**
-   * Relays a backend's server→client request to the client behind the call, on the call's
-   * own response stream, under an id of the proxy's; the client's answer comes back as a
-   * POST (HTTP) or a line (stdio) and reaches `response`.
-   */
-  #askClient(session: Session, method: string, params: Record<string, unknown> | undefined, notify: NotifySink, asked: Set<string>): Promise<ServerRequestAnswer> {
-    if (!session.askable.has(method) || !this.#modeDeclared(session, method, params)) {
-      // the proxy told the backend it has roots: a client without them has none, which is an answer
-      if (method === 'roots/list') return Promise.resolve({ result: { roots: [] } });
-      return Promise.resolve({ error: { code: -32601, message: `The client did not declare the capability ${method} needs` } });
-    }
-    if (session.asked.size >= MAX_ASKED_PER_SESSION) return Promise.resolve({ error: { code: -32603, message: `Too many requests awaiting this client's answer (${MAX_ASKED_PER_SESSION})` } });
-    const idText = `"~s${(this.#askSeq++).toString(36)}"`;
-    return new Promise((resolve) => {
-      session.asked.set(idText, (answer) => {
-        asked.delete(idText);
-        resolve(answer);
-      });
-      asked.add(idText);
-      notify(requestText(idText, method, params));
-    });
-  }
-
-  /**
-   * Elicitation has modes (2025-11-25): `{}` or `{form:{}}` accepts forms, `{url:{}}` URLs.
-   * A request in a mode the client did not declare is not sent to it.
-   */
-  #modeDeclared(session: Session, method: string, params: Record<string, unknown> | undefined): boolean {
-    if (method !== 'elicitation/create') return true;
-    const declared = session.clientCapabilities.elicitation as Record<string, unknown> | undefined;
-    const mode = typeof params?.mode === 'string' ? params.mode : 'form';
-    if (!declared || typeof declared !== 'object') return false;
-    if (Object.keys(declared).length === 0) return mode === 'form';
-    return declared[mode] !== undefined;
-  }
-
-  #answered(session: Session, idText: string, answer: ServerRequestAnswer): boolean {
-    const resolve = session.asked.get(idText);
-    if (!resolve) return false;
-    session.asked.delete(idText);
-    resolve(answer);
-    return true;
-  }
-
   /** A client's answer to a relayed server→client request; false when nothing awaits it. */
   response(session: Session, msg: JsonRpcResponse): boolean {
-    let answer: ServerRequestAnswer;
-    if (msg.error === undefined) answer = { result: msg.result ?? {} };
-    else {
-      const e = msg.error as unknown as Record<string, unknown> | null;
-      const valid = typeof e === 'object' && e !== null && typeof e.code === 'number' && typeof e.message === 'string';
-      answer = { error: valid ? msg.error : { code: -32603, message: 'The client answered with a malformed JSON-RPC error' } };
-    }
-    return this.#answered(session, idJson(msg.id), answer);
+    return this.#asks.response(session, msg);
   }
 
   async #callVirtual(tool: NonNullable<ReturnType<VirtualTools['get']>>, params: Record<string, unknown>, id: string, principal: Principal | undefined, relay: ServerRequestRelay | undefined): Promise<string> {
-    let io = this.#ioFor(principal);
+    let io = this.#scopes.ioFor(principal);
     // the targets' server→client requests reach this client too
     if (relay) io = { ...io, callRoute: (route, args, timeoutMs) => callRoute(route, args, timeoutMs, relay) };
     const out = await tool.call(argumentsObject(params.arguments, String(params.name)), io);
     if ('result' in out) return resultText(id, out.result);
     const reply: Reply = out.reply;
     return swapId(reply.raw, reply.idText, id);
-  }
-
-  /** Virtual tools see only what the caller's token may call: discovery hides the rest, composite and call_tool targets outside it fail. */
-  #ioFor(principal: Principal | undefined): ToolIO {
-    const canCall = principal?.canCall;
-    if (!principal || !canCall) return this.#io;
-    let io = this.#scopedIo.get(principal);
-    if (!io) {
-      const base = this.#io;
-      io = {
-        catalog: base.catalog,
-        canCall,
-        callRoute: base.callRoute,
-        virtual: (name) => (this.#allowed(name, canCall) ? base.virtual(name) : undefined),
-        resolveTool: (name) => {
-          if (!this.#allowed(name, canCall)) throw notAuthorized(name);
-          return base.resolveTool(name);
-        },
-      };
-      this.#scopedIo.set(principal, io);
-    }
-    return io;
-  }
-
-  /**
-   * Whether a scoped token may call `name`: discovery tools always (they apply the scope
-   * themselves); a composite only if its name and every target are allowed, so it can
-   * never run part of itself on the token's behalf; any other tool by its exposed name.
-   */
-  #allowed(name: string, canCall: (tool: string) => boolean): boolean {
-    const tool = this.#virtual.get(name);
-    if (tool?.scopeAware) return true;
-    return canCall(name) && (tool?.targets ?? []).every(canCall);
-  }
-
-  /** A tools/list page without the tools a scoped token may not call. */
-  #scopedToolPage(page: string, canCall: (tool: string) => boolean): string {
-    const result = JSON.parse(page) as { tools: { name: string }[] };
-    result.tools = result.tools.filter((t) => this.#allowed(t.name, canCall));
-    return JSON.stringify(result);
   }
 
   /** resources/read: contents carry backend-local URIs; give the client the ones it can read again. */
