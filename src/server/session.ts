@@ -69,6 +69,8 @@ export class Session {
     this.closeStream?.();
     this.onClose?.();
     this.push = undefined;
+    this.replay?.dispose();
+    this.replay = undefined;
   }
 }
 
