@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, connect, EVERYTHING, eventually, rawSession, sseEvents, startProxy, tempFile, type ProxyHandle } from '../helpers/proxy.js';
+import { CLI, connect, everythingStdio, eventually, rawSession, sseEvents, startProxy, tempFile, type ProxyHandle } from '../helpers/proxy.js';
 import { startEverythingHttp } from '../helpers/everything.js';
 
 let proxy: ProxyHandle;
@@ -47,8 +47,7 @@ tools = ["evh/trigger-sampling-request", "ev/trigger-sampling-request"]
 [[backends]]
 name = "ev"
 transport = "stdio"
-command = ${JSON.stringify(process.execPath)}
-args = [${JSON.stringify(EVERYTHING)}, "stdio"]
+${everythingStdio()}
 
 [[backends]]
 name = "evh"
@@ -181,7 +180,7 @@ describe('elicitation relayed to the calling client', () => {
 
 describe('through the stdio front end (mcp-relay --stdio)', () => {
   it('relays sampling to the desktop client on stdout and its answer from stdin', async () => {
-    const file = tempFile('stdio-sampling.toml', `[[backends]]\nname = "ev"\ntransport = "stdio"\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(EVERYTHING)}, "stdio"]\n`);
+    const file = tempFile('stdio-sampling.toml', `[[backends]]\nname = "ev"\ntransport = "stdio"\n${everythingStdio()}\n`);
     const client = new Client({ name: 'desktop', version: '1.0.0' }, { capabilities: { sampling: {} } });
     client.setRequestHandler(CreateMessageRequestSchema, async () => ({ model: 'm', role: 'assistant', content: { type: 'text', text: 'from-the-desktop' } }));
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, '--stdio', '--config', file, '--log-level', 'warn'], stderr: 'ignore' }));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startDemoHttpServer, type DemoHttpServer } from '../../src/demo/http.js';
-import { connect, demoStdio, EVERYTHING, eventually, getJson, rawSession, sseEvents, startProxy, type ProxyHandle } from '../helpers/proxy.js';
+import { connect, demoStdio, everythingStdio, eventually, getJson, rawSession, sseEvents, startProxy, type ProxyHandle } from '../helpers/proxy.js';
 import { startEverythingHttp } from '../helpers/everything.js';
 
 let web: DemoHttpServer;
@@ -76,8 +76,7 @@ seconds = 3
 [[backends]]
 name = "ev"
 transport = "stdio"
-command = ${JSON.stringify(process.execPath)}
-args = [${JSON.stringify(EVERYTHING)}, "stdio"]
+${everythingStdio()}
 
 [[backends]]
 name = "evh"

@@ -31,6 +31,11 @@ export function tempFile(name: string, text: string): string {
   return file;
 }
 
+/** A TOML `command`/`args` pair that runs @modelcontextprotocol/server-everything over stdio. */
+export function everythingStdio(): string {
+  return `command = ${JSON.stringify(process.execPath)}\nargs = ${JSON.stringify([EVERYTHING, 'stdio'])}`;
+}
+
 /** A TOML `command`/`args` pair that runs the bundled demo stdio server. */
 export function demoStdio(...args: string[]): string {
   return `command = ${JSON.stringify(process.execPath)}\nargs = ${JSON.stringify([DEMO_STDIO, ...args])}`;
