@@ -67,7 +67,8 @@ export class Relay {
       onNotification: (b, msg) => this.#onBackendNotification(b, msg.method, msg.params),
     };
     const primaries = config.backends.filter((b) => b.mirror_of === undefined);
-    this.backends = primaries.map((b) => createBackend(b, { clientName: config.proxy.name, clientVersion: config.proxy.version, clientCapabilities: Object.fromEntries(config.proxy.client_features.map((f) => [f, {}])), log, hooks }));
+    const clientCapabilities = Object.fromEntries(config.proxy.client_features.map((f) => [f, {}]));
+    this.backends = primaries.map((b) => createBackend(b, { clientName: config.proxy.name, clientVersion: config.proxy.version, clientCapabilities, log, hooks }));
     const pipeline = buildPipeline({ config, mirror: this.mirror, log, backends: new Map(primaries.map((b) => [b.name, b])) });
     this.stages = [...pipeline.active];
     const virtual = new VirtualTools(config, () => this.catalog);

@@ -202,13 +202,13 @@ export abstract class BaseBackend implements Backend {
         },
       );
     }
-    if (opts.onServerRequest) {
-      this.#relays.set(idText, opts.onServerRequest);
-      p = p.finally(() => this.#relays.delete(idText));
-    }
-    if (token === undefined) return p;
-    const t = token;
-    return p.finally(() => this.#progress.delete(t));
+    const relay = opts.onServerRequest;
+    if (relay) this.#relays.set(idText, relay);
+    if (token === undefined && !relay) return p;
+    return p.finally(() => {
+      if (token !== undefined) this.#progress.delete(token);
+      if (relay) this.#relays.delete(idText);
+    });
   }
 
   /** Tells the backend to stop working on request `idText` (timeout or client cancel). */

@@ -122,25 +122,19 @@ function validateAuth(cfg: RelayConfig, fail: (m: string) => never): void {
   if (!auth) return;
   if (auth.tokens.length + auth.scoped_tokens.length === 0) fail('[auth] type = "bearer" needs at least one entry in `tokens` or `[[auth.scoped_tokens]]`');
   const seen = new Set<string>();
-  const once = (token: string, where: string): void => {
-    // never echo the token itself
+  // Messages name where a token is, never the token itself.
+  const checkToken = (token: string, where: string): void => {
     if (seen.has(token)) fail(`${where}: the same token appears twice in [auth] (tokens and scoped_tokens must all differ)`);
     seen.add(token);
-  };
-  const form = (token: string, where: string): void => {
     // RFC 6750 b64token: anything else (a space, a stray newline from an env file, non-ASCII)
     // could never match the header, i.e. a silent lockout
     if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) fail(`${where}: a token may only use A-Z a-z 0-9 - . _ ~ + / (then = padding), as in an Authorization: Bearer header`);
     if (token === cfg.security.admin_token) fail(`${where}: an MCP client token must differ from security.admin_token (the admin API shows other callers' arguments)`);
   };
-  auth.tokens.forEach((t, i) => {
-    once(t, `key \`tokens\` in [auth], entry #${i + 1}`);
-    form(t, `key \`tokens\` in [auth], entry #${i + 1}`);
-  });
+  auth.tokens.forEach((t, i) => checkToken(t, `key \`tokens\` in [auth], entry #${i + 1}`));
   auth.scoped_tokens.forEach((s, i) => {
     const where = `[[auth.scoped_tokens]] #${i + 1}`;
-    once(s.token, where);
-    form(s.token, where);
+    checkToken(s.token, where);
     if (s.allow_tools?.length && s.deny_tools?.length) fail(`${where}: set \`allow_tools\` or \`deny_tools\`, not both`);
     if (!s.allow_tools?.length && !s.deny_tools?.length) fail(`${where}: a scoped token needs \`allow_tools\` or \`deny_tools\` (put an unrestricted token in \`tokens\`)`);
     for (const key of ['allow_tools', 'deny_tools'] as const) {

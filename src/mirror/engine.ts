@@ -174,9 +174,9 @@ export class MirrorEngine {
       primaryPart = { primaryFailure: JSON.stringify(toRpcError(primary)) };
     }
     for (const l of links) {
-      // The pool thread flags a mirror whose connector is down; posting copies that can
-      // only fail would cost the main thread a message each. Its supervisor keeps
-      // reconnecting in the background and clears the flag.
+      // While the pool threads have this canary down (shared counts), posting copies that
+      // can only fail would cost the main thread a message each; their supervisors keep
+      // reconnecting in the background.
       if (!this.counters.canaryUp(l.index)) {
         this.counters.add(l.index, 'dropped_canary_down');
         continue;

@@ -141,7 +141,8 @@ async function mirrorCall(task: MirrorTask): Promise<MirrorSummary> {
   let diff: MirrorSummary['diff'];
   try {
     // Identical result text needs no parsing or deep comparison (the common case).
-    const same = ignore.length === 0 && canaryRaw !== undefined && task.primaryRaw !== undefined && rawResultText(canaryRaw) !== undefined && rawResultText(canaryRaw) === rawResultText(task.primaryRaw);
+    const canaryText = ignore.length === 0 && canaryRaw !== undefined && task.primaryRaw !== undefined ? rawResultText(canaryRaw) : undefined;
+    const same = canaryText !== undefined && canaryText === rawResultText(task.primaryRaw!);
     diff = same ? 'same' : classify(primaryOutcome(task), canary ?? parseRaw(canaryRaw!), ignore);
   } catch {
     diff = 'not_compared';
