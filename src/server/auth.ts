@@ -6,8 +6,9 @@
  *
  * Tokens are looked up by SHA-256 digest, so the lookup's timing says nothing about how
  * much of a guess was right; once the authenticator is built the plaintext is dropped
- * from the loaded config, so only digests stay in memory. The principal a session was opened with is bound to it: another token
- * cannot use that session. The stdio front end is local and not authenticated.
+ * from the loaded config, so only digests stay in memory. The principal a session was
+ * opened with is bound to it: another token cannot use that session. The stdio front end
+ * is local and not authenticated.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -54,9 +55,9 @@ export function createAuthenticator(cfg: RelayConfig): Authenticate | null {
   const principals = new Map<string, Principal>();
   auth.tokens.forEach((t, i) => principals.set(digest(t), { label: `tokens[${i}]` }));
   auth.scoped_tokens.forEach((s, i) => {
-    const allow = s.allow_tools?.length ? compileScope(s.allow_tools) : undefined;
-    const deny = compileScope(s.deny_tools ?? []);
-    const canCall = allow ?? ((tool: string) => !deny(tool));
+    // validate.ts guarantees exactly one of the two lists
+    const deny = s.allow_tools?.length ? undefined : compileScope(s.deny_tools ?? []);
+    const canCall = deny ? (tool: string) => !deny(tool) : compileScope(s.allow_tools!);
     principals.set(digest(s.token), { label: `scoped_tokens[${i}]`, canCall });
   });
   // Only the digests are needed from here on: drop the plaintext from the loaded config.
